@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from approvals.demo import DEMO_PASSWORD, PERSONAS, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create demo divisions, departments, users and cases (idempotent)."
+
+    def add_arguments(self, parser):  # noqa: ANN001
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never on production)."
+        )
+
+    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("Refusing to create demo users with DEBUG off. Use --force.")
+        created = seed_demo()
+        self.stdout.write("Demo cases created." if created else "Demo cases already present.")
+        users = ", ".join([*PERSONAS, "admin"])
+        self.stdout.write(f"Users: {users}. Password for all: {DEMO_PASSWORD}")
+        self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/")

@@ -1,0 +1,227 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from issuers.models import Department
+
+
+class Application(models.Model):
+    """An application to issue social security cards (发行注册申请), one per case."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PROVINCIAL_EXAMINATION = "examination", _("Awaiting provincial examination")
+        MINISTRY_REVIEW = "review", _("Awaiting Ministry review")
+        RETURNED = "returned", _("Returned for correction")
+        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", _("Approved, awaiting filing")
+        FILED = "filed", _("Filed with the registration centre")
+
+    class SpecVersion(models.TextChoices):
+        V1 = "1.00", "1.00"
+        V2 = "2.00", "2.00"
+        V3 = "3.00", "3.00"
+
+    # Editable by the applicant while the case is a draft or returned for correction.
+    EDITABLE_FIELDS = [
+        "contact_person",
+        "contact_phone",
+        "cardholder_population",
+        "planned_quantity",
+        "card_supplier",
+        "card_product",
+        "spec_version",
+        "planned_start",
+    ]
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="applications", editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+
+    contact_person = models.CharField(_("contact person"), max_length=100)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    cardholder_population = models.TextField(
+        _("cardholder population"),
+        help_text=_("Who will receive cards, e.g. insured employees and residents of the area."),
+    )
+    planned_quantity = models.PositiveIntegerField(_("planned card quantity"))
+    card_supplier = models.CharField(_("card supplier"), max_length=200)
+    card_product = models.CharField(_("card product"), max_length=200)
+    spec_version = models.CharField(
+        _("card specification version"), max_length=4, choices=SpecVersion.choices
+    )
+    planned_start = models.DateField(_("planned start of issuing"))
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [models.Index(fields=["status", "-created"])]
+
+    def __str__(self) -> str:
+        return _("Application #%(pk)s of %(department)s") % {
+            "pk": self.pk,
+            "department": self.department,
+        }
+
+    @property
+    def reference(self) -> str:
+        return f"SSC-{self.created:%Y}-{self.pk:06d}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def needs_provincial_examination(self) -> bool:
+        return self.department.needs_provincial_examination
+
+    def current_materials(self) -> dict[str, "Material"]:
+        """The latest version of each material, keyed by kind."""
+        latest = (
+            self.materials.values("kind").annotate(top=Max("version")).values_list("kind", "top")
+        )
+        wanted = models.Q()
+        for kind, version in latest:
+            wanted |= models.Q(kind=kind, version=version)
+        if not latest:
+            return {}
+        return {m.kind: m for m in self.materials.filter(wanted)}
+
+    def missing_materials(self) -> list[str]:
+        present = self.current_materials()
+        return [label for kind, label in Material.Kind.choices if kind not in present]
+
+    def is_applicant(self, user: "settings.AUTH_USER_MODEL") -> bool:
+        """Whether user belongs to the applying side (four-eyes rule)."""
+        if user.pk == self.created_by_id:
+            return True
+        membership = getattr(user, "membership", None)
+        return membership is not None and membership.department_id == self.department_id
+
+    def last_reasons(self) -> "CaseEvent | None":
+        return (
+            self.events.filter(action__in=[CaseEvent.Action.RETURNED, CaseEvent.Action.REJECTED])
+            .order_by("-pk")
+            .first()
+        )
+
+
+def material_upload_to(instance: "Material", filename: str) -> str:
+    # The stored name never comes from the uploader.
+    return f"materials/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Material(models.Model):
+    """One version of one required document. Replacing a material adds a version."""
+
+    class Kind(models.TextChoices):
+        APPLICATION_FORM = "form", _("Issuance registration application form")
+        PREPARATIONS = "preparations", _("Statement of preparations")
+        FILE_STRUCTURE = "structure", _("Application domains and in-card file structure")
+        CARD_SURFACE = "surface", _("Card surface design")
+        LOCAL_RULES = "rules", _("Local measures and implementing rules")
+        OTHER = "other", _("Other materials required by the Ministry")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="materials")
+    kind = models.CharField(_("material"), max_length=12, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.FileField(upload_to=material_upload_to)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "version"], name="one_material_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ANN003
+        raise PermissionError("The case timeline is append-only.")
+
+    def delete(self):
+        raise PermissionError("The case timeline is append-only.")
+
+
+class CaseEvent(models.Model):
+    """One entry of the case timeline: who did what, when and why. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Draft created")
+        EDITED = "edited", _("Application edited")
+        MATERIAL_UPLOADED = "material", _("Material uploaded")
+        SUBMITTED = "submitted", _("Submitted")
+        RESUBMITTED = "resubmitted", _("Resubmitted after correction")
+        EXAMINATION_PASSED = "examined", _("Passed the provincial examination")
+        RETURNED = "returned", _("Returned for correction")
+        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", _("Approved by the Ministry")
+        ISSUER_ID_ALLOCATED = "allocated", _("Issuer ID allocated")
+        FILED = "filed", _("Filed with the National IC Card Registration Center")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_department = models.CharField(_("department"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    status_before = models.CharField(max_length=12, choices=Application.Status.choices, blank=True)
+    status_after = models.CharField(max_length=12, choices=Application.Status.choices, blank=True)
+    reason = models.TextField(_("reason or comment"), blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        if self.pk is not None:
+            raise PermissionError("The case timeline is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        raise PermissionError("The case timeline is append-only.")
+
+
+class IssuanceProcess(Process):
+    """Flow bookkeeping for one application; the case data lives on Application."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="process", null=True
+    )
+
+    class Meta:
+        verbose_name = _("issuance approval case")
+        verbose_name_plural = _("issuance approval cases")

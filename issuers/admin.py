@@ -1,0 +1,43 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from .models import Department, Division, Issuer, Membership
+
+
+@admin.register(Division)
+class DivisionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "level"]
+    list_filter = ["level"]
+    search_fields = ["code", "name_zh", "name_en"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(GuardedModelAdmin):
+    list_display = ["name", "kind", "division"]
+    list_filter = ["kind"]
+    search_fields = ["name", "division__code"]
+    raw_id_fields = ["division"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "created"]
+    raw_id_fields = ["user", "department"]
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        # Memberships carry object permissions: change them with add_member/remove_member.
+        return False
+
+
+@admin.register(Issuer)
+class IssuerAdmin(admin.ModelAdmin):
+    list_display = ["issuer_id", "department", "status", "filing_reference", "filing_date"]
+    list_filter = ["status"]
+    search_fields = ["issuer_id", "department__name"]
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False

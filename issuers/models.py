@@ -1,0 +1,179 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# GB/T 2260 province codes whose HRSS bureau is provincial-level (直辖市).
+MUNICIPALITIES_UNDER_CENTRAL_GOVERNMENT = {"11", "12", "31", "50"}
+# Taiwan, Hong Kong and Macau cannot be social security card issuing areas.
+NON_ISSUING_PROVINCES = {"71", "81", "82"}
+
+
+class Division(models.Model):
+    """An administrative division with its GB/T 2260 code."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province-level")
+        PREFECTURE = "prefecture", _("Prefecture-level")
+        COUNTY = "county", _("County-level")
+
+    code = models.CharField(_("GB/T 2260 code"), max_length=6, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def ministry(self) -> "Department":
+        return self.get(kind=Department.Kind.MINISTRY)
+
+
+class Department(models.Model):
+    """A government body that uses the system: the Ministry IT Office, HRSS departments, others."""
+
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry IT Office")
+        PROVINCIAL = "provincial", _("Provincial HRSS department")
+        MUNICIPAL = "municipal", _("Municipal HRSS bureau")
+        DISTRICT = "district", _("District or county HRSS bureau")
+        OTHER = "other", _("Other organisation")
+
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, null=True, blank=True, related_name="departments"
+    )
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division__code", "name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        # Object permissions, granted per department by issuers.membership.
+        permissions = [
+            ("submit_application", _("Can submit and correct applications of this department")),
+            ("examine_application", _("Can do the preliminary examination for this province")),
+            ("review_application", _("Can review applications for the Ministry")),
+            ("file_issuer", _("Can file issuer IDs with the registration centre")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind="ministry"),
+                name="one_ministry_it_office",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def may_apply(self) -> bool:
+        """Only provincial departments and municipal bureaus may issue cards (Measures, ch. 2)."""
+        if self.division is None or self.division.code[:2] in NON_ISSUING_PROVINCES:
+            return False
+        if self.kind == self.Kind.PROVINCIAL:
+            return self.division.level == Division.Level.PROVINCE
+        if self.kind == self.Kind.MUNICIPAL:
+            return self.division.level == Division.Level.PREFECTURE
+        return False
+
+    @property
+    def needs_provincial_examination(self) -> bool:
+        return self.kind == self.Kind.MUNICIPAL
+
+    def examining_department(self) -> "Department | None":
+        """The provincial department that examines this bureau's applications first."""
+        if not self.needs_provincial_examination:
+            return None
+        return Department.objects.filter(
+            kind=self.Kind.PROVINCIAL, division__code=self.division.province_code
+        ).first()
+
+    @property
+    def province_code(self) -> str | None:
+        return self.division.province_code if self.division else None
+
+
+class Membership(models.Model):
+    """A user works for exactly one department; the membership is what gives access."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="members")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.department}"
+
+
+class IssuerSerial(models.Model):
+    """The national counter behind issuer IDs: one row, locked while a number is taken."""
+
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.last_value)
+
+
+class IssuerQuerySet(models.QuerySet):
+    def active(self) -> "IssuerQuerySet":
+        return self.filter(status=Issuer.Status.FILED)
+
+
+class Issuer(models.Model):
+    """An approved issuing area in the issuer register."""
+
+    class Status(models.TextChoices):
+        ALLOCATED = "allocated", _("Allocated, awaiting filing")
+        FILED = "filed", _("Filed and active")
+
+    issuer_id = models.CharField(_("issuer ID"), max_length=32, unique=True, editable=False)
+    serial = models.PositiveIntegerField(_("serial"), unique=True, editable=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="issuers")
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="issuers")
+    application = models.OneToOneField(
+        "approvals.Application", on_delete=models.PROTECT, related_name="issuer"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ALLOCATED
+    )
+    allocated_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
+    filing_reference = models.CharField(_("filing reference"), max_length=64, blank=True)
+    filing_date = models.DateField(_("filing date"), null=True, blank=True)
+    filing_receipt = models.FileField(_("filing receipt"), upload_to="receipts/", blank=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+
+    objects = IssuerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["serial"]
+        verbose_name = _("issuer")
+        verbose_name_plural = _("issuers")
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} {self.department}"
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        raise ValueError("Issuer IDs are never deleted or reused.")
