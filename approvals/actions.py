@@ -41,7 +41,7 @@ def record_event(
         action=action,
         actor=by,
         actor_department=membership.department.name if membership else "",
-        status_before=status_before,
+        status_before=status_before or application.status,
         status_after=application.status,
         reason=reason,
         detail=detail,
