@@ -72,13 +72,21 @@ class IssuanceFlow(flow.Flow):
     # applicant
     submit = (
         flow.StartHandle(this.start_case)
-        .Annotation(title=_("Submit application"))
+        .Annotation(
+            title=_("Submit application"),
+            description=_(
+                "Only a provincial department or a municipal bureau may apply (seed 000)."
+            ),
+        )
         .Next(this.route_by_applicant_level)
     )
 
     route_by_applicant_level = (
         flow.If(lambda activation: activation.process.application.needs_provincial_examination)
-        .Annotation(title=_("Municipal bureau?"))
+        .Annotation(
+            title=_("Municipal bureau?"),
+            description=_("A municipal bureau applies through its province; a province directly."),
+        )
         .Then(this.provincial_examination)
         .Else(this.ministry_review)
     )
@@ -86,7 +94,10 @@ class IssuanceFlow(flow.Flow):
     # provincial department
     provincial_examination = (
         OfficialTask(task_views.examination_view)
-        .Annotation(title=_("Preliminary examination"))
+        .Annotation(
+            title=_("Preliminary examination"),
+            description=_("Procedure step 2: the province examines a municipal application first."),
+        )
         .Permission("issuers.examine_application", obj=_examining_department)
         .Next(this.after_examination)
     )
@@ -102,7 +113,10 @@ class IssuanceFlow(flow.Flow):
     # Ministry IT Office
     ministry_review = (
         OfficialTask(task_views.review_view)
-        .Annotation(title=_("Ministry review"))
+        .Annotation(
+            title=_("Ministry review"),
+            description=_("Procedure steps 1-3: the Ministry IT Office reviews every application."),
+        )
         .Permission("issuers.review_application", obj=_ministry)
         .Next(this.after_review)
     )
@@ -117,13 +131,19 @@ class IssuanceFlow(flow.Flow):
 
     allocate_issuer_id = (
         flow.Function(this.allocate)
-        .Annotation(title=_("Allocate issuer ID"))
+        .Annotation(
+            title=_("Allocate issuer ID"),
+            description=_("Procedure step 3: one national issuer ID per approved area."),
+        )
         .Next(this.registry_filing)
     )
 
     registry_filing = (
         OfficialTask(task_views.filing_view)
-        .Annotation(title=_("File with the National IC Card Registration Center"))
+        .Annotation(
+            title=_("File with the National IC Card Registration Center"),
+            description=_("Procedure step 3: the issuer ID is filed with the registration centre."),
+        )
         .Permission("issuers.file_issuer", obj=_ministry)
         .Next(this.filed)
     )
@@ -131,7 +151,10 @@ class IssuanceFlow(flow.Flow):
     # applicant, after a return
     correction = (
         OfficialTask(task_views.correction_view, applicant_side=True)
-        .Annotation(title=_("Correct and resubmit"))
+        .Annotation(
+            title=_("Correct and resubmit"),
+            description=_("A returned application is corrected and examined again from the start."),
+        )
         .Permission("issuers.submit_application", obj=_applicant_department)
         .Next(this.route_by_applicant_level)
     )
