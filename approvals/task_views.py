@@ -29,13 +29,17 @@ def _done(request: HttpRequest) -> HttpResponse:
 def _decision_view(request: HttpRequest, record, pass_label: str) -> HttpResponse:  # noqa: ANN001
     form = DecisionForm(request.POST or None, pass_label=pass_label)
     if form.is_valid():
-        record(
-            request.activation.process.application,
-            form.cleaned_data["outcome"],
-            by=request.user,
-            reasons=form.cleaned_data["reasons"].strip(),
-        )
-        return _done(request)
+        try:
+            record(
+                request.activation.process.application,
+                form.cleaned_data["outcome"],
+                by=request.user,
+                reasons=form.cleaned_data["reasons"].strip(),
+            )
+        except actions.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _done(request)
     return _render(request, form)
 
 
