@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from issuers.file_structure import national_structure
 from issuers.identifiers import next_issuer_id
-from issuers.models import Department, Issuer
+from issuers.models import CardSpecification, Department, Issuer
 
-from .models import Application, CaseEvent, Material
+from .models import Application, CaseEvent, ChangeRequest, Material
 from .uploads import check_upload
 
 Status = Application.Status
@@ -27,7 +28,7 @@ class ActionRefused(Exception):
 
 
 def record_event(
-    application: Application,
+    case: Application | ChangeRequest,
     action: str,
     *,
     by: AbstractBaseUser | None,
@@ -37,21 +38,22 @@ def record_event(
 ) -> CaseEvent:
     membership = getattr(by, "membership", None) if by is not None else None
     return CaseEvent.objects.create(
-        application=application,
+        application=case if isinstance(case, Application) else None,
+        change_request=case if isinstance(case, ChangeRequest) else None,
         action=action,
         actor=by,
         actor_department=membership.department.name if membership else "",
-        status_before=status_before or application.status,
-        status_after=application.status,
+        status_before=status_before or case.status,
+        status_after=case.status,
         reason=reason,
         detail=detail,
     )
 
 
-def _set_status(application: Application, status: str, *extra_fields: str) -> str:
-    before = application.status
-    application.status = status
-    application.save(update_fields=["status", *extra_fields])
+def set_status(case: Application | ChangeRequest, status: str, *extra_fields: str) -> str:
+    before = case.status
+    case.status = status
+    case.save(update_fields=["status", *extra_fields])
     return before
 
 
@@ -136,19 +138,10 @@ def upload_material(
     return material
 
 
-def _require_complete(application: Application) -> None:
-    missing = application.missing_materials()
-    if missing:
-        raise ActionRefused(
-            _("The application cannot be submitted: missing %(materials)s.")
-            % {"materials": "; ".join(str(m) for m in missing)}
-        )
-
-
-def _status_after_submission(application: Application) -> str:
-    if application.needs_provincial_examination:
-        return Status.PROVINCIAL_EXAMINATION
-    return Status.MINISTRY_REVIEW
+def require_complete(case: Application | ChangeRequest) -> None:
+    problems = case.submission_problems()
+    if problems:
+        raise ActionRefused(" ".join(str(p) for p in problems))
 
 
 @transaction.atomic
@@ -160,27 +153,20 @@ def submit_application(application: Application, *, by: AbstractBaseUser) -> Non
     if application.status != Status.DRAFT:
         raise ActionRefused(_("Only a draft can be submitted."))
     applicant_department(by)
-    _require_complete(application)
-    if (
-        application.needs_provincial_examination
-        and not application.department.examining_department()
-    ):
-        raise ActionRefused(
-            _("No provincial department is registered to examine this application.")
-        )
+    require_complete(application)
     application.submitted_at = timezone.now()
-    before = _set_status(application, _status_after_submission(application), "submitted_at")
+    before = set_status(application, application.status_after_submission(), "submitted_at")
     record_event(application, Action.SUBMITTED, by=by, status_before=before)
     IssuanceFlow.submit.run(application=application)
 
 
-def resubmit_application(application: Application, *, by: AbstractBaseUser, note: str) -> None:
+def resubmit(case: Application | ChangeRequest, *, by: AbstractBaseUser, note: str) -> None:
     """After a return for correction: the case goes through every review again."""
-    if application.status != Status.RETURNED:
-        raise ActionRefused(_("Only a returned application can be resubmitted."))
-    _require_complete(application)
-    before = _set_status(application, _status_after_submission(application))
-    record_event(application, Action.RESUBMITTED, by=by, status_before=before, reason=note)
+    if case.status != case.Status.RETURNED:
+        raise ActionRefused(_("Only a returned case can be resubmitted."))
+    require_complete(case)
+    before = set_status(case, case.status_after_submission())
+    record_event(case, Action.RESUBMITTED, by=by, status_before=before, reason=note)
 
 
 class Outcome:
@@ -190,33 +176,33 @@ class Outcome:
 
 
 def record_examination(
-    application: Application, outcome: str, *, by: AbstractBaseUser, reasons: str
+    case: Application | ChangeRequest, outcome: str, *, by: AbstractBaseUser, reasons: str
 ) -> None:
-    """The province's preliminary examination (初审) of a municipal application."""
-    if application.status != Status.PROVINCIAL_EXAMINATION:
-        raise ActionRefused(_("This application is not awaiting the provincial examination."))
+    """The province's preliminary examination (初审) of a municipal bureau's case."""
+    if case.status != case.Status.PROVINCIAL_EXAMINATION:
+        raise ActionRefused(_("This case is not awaiting the provincial examination."))
     target, action = {
-        Outcome.PASS: (Status.MINISTRY_REVIEW, Action.EXAMINATION_PASSED),
-        Outcome.RETURN: (Status.RETURNED, Action.RETURNED),
-        Outcome.REJECT: (Status.REJECTED, Action.REJECTED),
+        Outcome.PASS: (case.Status.MINISTRY_REVIEW, Action.EXAMINATION_PASSED),
+        Outcome.RETURN: (case.Status.RETURNED, Action.RETURNED),
+        Outcome.REJECT: (case.Status.REJECTED, Action.REJECTED),
     }[outcome]
-    before = _set_status(application, target)
-    record_event(application, action, by=by, status_before=before, reason=reasons)
+    before = set_status(case, target)
+    record_event(case, action, by=by, status_before=before, reason=reasons)
 
 
 def record_review(
-    application: Application, outcome: str, *, by: AbstractBaseUser, reasons: str
+    case: Application | ChangeRequest, outcome: str, *, by: AbstractBaseUser, reasons: str
 ) -> None:
     """The Ministry IT Office's review (审核): approve, return or reject."""
-    if application.status != Status.MINISTRY_REVIEW:
-        raise ActionRefused(_("This application is not awaiting the Ministry review."))
+    if case.status != case.Status.MINISTRY_REVIEW:
+        raise ActionRefused(_("This case is not awaiting the Ministry review."))
     target, action = {
-        Outcome.PASS: (Status.APPROVED, Action.APPROVED),
-        Outcome.RETURN: (Status.RETURNED, Action.RETURNED),
-        Outcome.REJECT: (Status.REJECTED, Action.REJECTED),
+        Outcome.PASS: (case.Status.APPROVED, Action.APPROVED),
+        Outcome.RETURN: (case.Status.RETURNED, Action.RETURNED),
+        Outcome.REJECT: (case.Status.REJECTED, Action.REJECTED),
     }[outcome]
-    before = _set_status(application, target)
-    record_event(application, action, by=by, status_before=before, reason=reasons)
+    before = set_status(case, target)
+    record_event(case, action, by=by, status_before=before, reason=reasons)
 
 
 def allocate_issuer(application: Application) -> Issuer:
@@ -232,7 +218,29 @@ def allocate_issuer(application: Application) -> Issuer:
         application=application,
     )
     record_event(application, Action.ISSUER_ID_ALLOCATED, by=None, detail=issuer_id)
+    register_first_version(issuer, application)
     return issuer
+
+
+def register_first_version(issuer: Issuer, application: Application) -> CardSpecification:
+    """The approved application becomes version 1 of the issuer's registered specification."""
+    surface = application.current_materials()[Material.Kind.CARD_SURFACE]
+    specification = CardSpecification(
+        issuer=issuer,
+        version=1,
+        application=application,
+        card_supplier=application.card_supplier,
+        card_product=application.card_product,
+        cardholder_population=application.cardholder_population,
+        planned_quantity=application.planned_quantity,
+        spec_version=application.spec_version,
+        surface_content_type=surface.content_type,
+        file_structure=national_structure(),
+    )
+    # Stored files are never modified, so the version can share the material's file.
+    specification.surface.name = surface.file.name
+    specification.save()
+    return specification
 
 
 def record_filing(
@@ -256,7 +264,7 @@ def record_filing(
     issuer.save(
         update_fields=["filing_reference", "filing_date", "filing_receipt", "filed_at", "status"]
     )
-    before = _set_status(application, Status.FILED)
+    before = set_status(application, Status.FILED)
     record_event(
         application,
         Action.FILED,

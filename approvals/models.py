@@ -100,6 +100,23 @@ class Application(models.Model):
             return {}
         return {m.kind: m for m in self.materials.filter(wanted)}
 
+    def submission_problems(self) -> list[str]:
+        problems = []
+        missing = self.missing_materials()
+        if missing:
+            problems.append(
+                _("The application cannot be submitted: missing %(materials)s.")
+                % {"materials": "; ".join(str(m) for m in missing)}
+            )
+        if self.needs_provincial_examination and not self.department.examining_department():
+            problems.append(_("No provincial department is registered to examine this case."))
+        return problems
+
+    def status_after_submission(self) -> str:
+        if self.needs_provincial_examination:
+            return self.Status.PROVINCIAL_EXAMINATION
+        return self.Status.MINISTRY_REVIEW
+
     def missing_materials(self) -> list[str]:
         present = self.current_materials()
         return [label for kind, label in Material.Kind.choices if kind not in present]
@@ -160,6 +177,159 @@ class Material(models.Model):
         return f"{self.get_kind_display()} v{self.version}"
 
 
+class ChangeKind(models.Model):
+    """A kind of change and the route it takes. Data, because the regulation's lists end in "etc."
+
+    A change whose kind is not listed here takes the re-approval route.
+    """
+
+    class Route(models.TextChoices):
+        REAPPROVAL = "reapproval", _("Re-approval (变更审批)")
+        FILING = "filing", _("Filing for the record (变更备案)")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    route = models.CharField(_("route"), max_length=10, choices=Route.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kind of change")
+        verbose_name_plural = _("kinds of change")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def surface_upload_to(instance: models.Model, filename: str) -> str:
+    return f"surfaces/{uuid.uuid4().hex}"
+
+
+class ChangeRequest(models.Model):
+    """A request to change what an issuer registered (变更审批 / 变更备案), one per case."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PROVINCIAL_EXAMINATION = "examination", _("Awaiting provincial examination")
+        MINISTRY_REVIEW = "review", _("Awaiting Ministry review")
+        AWAITING_ACKNOWLEDGEMENT = "recording", _("Awaiting acknowledgement for the record")
+        RETURNED = "returned", _("Returned for correction")
+        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", _("Approved; new version in force")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged for the record; new version in force")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = [
+        Status.DRAFT,
+        Status.PROVINCIAL_EXAMINATION,
+        Status.MINISTRY_REVIEW,
+        Status.AWAITING_ACKNOWLEDGEMENT,
+        Status.RETURNED,
+    ]
+    EDITABLE_FIELDS = [
+        "description",
+        "card_supplier",
+        "card_product",
+        "cardholder_population",
+        "planned_quantity",
+    ]
+
+    issuer = models.ForeignKey(
+        "issuers.Issuer", on_delete=models.PROTECT, related_name="change_requests", editable=False
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="change_requests", editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    base_version = models.ForeignKey(
+        "issuers.CardSpecification",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("registered version it changes"),
+    )
+    route = models.CharField(
+        _("route"), max_length=10, choices=ChangeKind.Route.choices, blank=True, editable=False
+    )
+    change_kinds = models.JSONField(_("kinds of change"), default=list, editable=False)
+    test_cards_required = models.BooleanField(
+        _("test cards required"), default=False, editable=False
+    )
+
+    description = models.TextField(_("what changes and why"))
+    card_supplier = models.CharField(_("card supplier"), max_length=200)
+    card_product = models.CharField(_("card product"), max_length=200)
+    cardholder_population = models.TextField(_("cardholder population"))
+    planned_quantity = models.PositiveIntegerField(_("planned card quantity"))
+    surface = models.FileField(_("card surface design"), upload_to=surface_upload_to, blank=True)
+    surface_content_type = models.CharField(max_length=100, blank=True, editable=False)
+    file_structure = models.JSONField(_("file structure"), default=list, editable=False)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+
+    def __str__(self) -> str:
+        return _("Change request #%(pk)s of %(issuer)s") % {"pk": self.pk, "issuer": self.issuer}
+
+    @property
+    def reference(self) -> str:
+        return f"CHG-{self.created:%Y}-{self.pk:06d}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def needs_provincial_examination(self) -> bool:
+        return self.route == ChangeKind.Route.REAPPROVAL and (
+            self.department.needs_provincial_examination
+        )
+
+    def submission_problems(self) -> list[str]:
+        if not self.change_kinds:
+            return [_("Nothing differs from the registered version: there is no change to submit.")]
+        if self.needs_provincial_examination and not self.department.examining_department():
+            return [_("No provincial department is registered to examine this case.")]
+        return []
+
+    def status_after_submission(self) -> str:
+        if self.route == ChangeKind.Route.FILING:
+            return self.Status.AWAITING_ACKNOWLEDGEMENT
+        if self.needs_provincial_examination:
+            return self.Status.PROVINCIAL_EXAMINATION
+        return self.Status.MINISTRY_REVIEW
+
+    def is_applicant(self, user: "settings.AUTH_USER_MODEL") -> bool:
+        if user.pk == self.created_by_id:
+            return True
+        membership = getattr(user, "membership", None)
+        return membership is not None and membership.department_id == self.department_id
+
+    def last_reasons(self) -> "CaseEvent | None":
+        return (
+            self.events.filter(action__in=[CaseEvent.Action.RETURNED, CaseEvent.Action.REJECTED])
+            .order_by("-pk")
+            .first()
+        )
+
+
+CASE_STATUSES = list(
+    {**dict(Application.Status.choices), **dict(ChangeRequest.Status.choices)}.items()
+)
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):  # noqa: ANN003
         raise PermissionError("The case timeline is append-only.")
@@ -183,16 +353,24 @@ class CaseEvent(models.Model):
         APPROVED = "approved", _("Approved by the Ministry")
         ISSUER_ID_ALLOCATED = "allocated", _("Issuer ID allocated")
         FILED = "filed", _("Filed with the National IC Card Registration Center")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged for the record")
+        VERSION_CREATED = "version", _("New registered version in force")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="events", null=True
+    )
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.PROTECT, related_name="events", null=True
+    )
     at = models.DateTimeField(_("time"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     actor_department = models.CharField(_("department"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
-    status_before = models.CharField(max_length=12, choices=Application.Status.choices, blank=True)
-    status_after = models.CharField(max_length=12, choices=Application.Status.choices, blank=True)
+    status_before = models.CharField(max_length=12, choices=CASE_STATUSES, blank=True)
+    status_after = models.CharField(max_length=12, choices=CASE_STATUSES, blank=True)
     reason = models.TextField(_("reason or comment"), blank=True)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
 
@@ -200,6 +378,13 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False, change_request__isnull=True)
+                | models.Q(application__isnull=True, change_request__isnull=False),
+                name="event_belongs_to_one_case",
+            )
+        ]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
 
@@ -225,3 +410,23 @@ class IssuanceProcess(Process):
     class Meta:
         verbose_name = _("issuance approval case")
         verbose_name_plural = _("issuance approval cases")
+
+    @property
+    def case(self) -> Application:
+        return self.application
+
+
+class ChangeProcess(Process):
+    """Flow bookkeeping for one change request."""
+
+    change_request = models.OneToOneField(
+        ChangeRequest, on_delete=models.PROTECT, related_name="process", null=True
+    )
+
+    class Meta:
+        verbose_name = _("change request case")
+        verbose_name_plural = _("change request cases")
+
+    @property
+    def case(self) -> ChangeRequest:
+        return self.change_request

@@ -56,9 +56,7 @@ def correction_view(request: HttpRequest, **kwargs) -> HttpResponse:  # noqa: AN
     application = request.activation.process.application
     if form.is_valid():
         try:
-            actions.resubmit_application(
-                application, by=request.user, note=form.cleaned_data["note"].strip()
-            )
+            actions.resubmit(application, by=request.user, note=form.cleaned_data["note"].strip())
         except actions.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:

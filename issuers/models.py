@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -177,3 +179,60 @@ class Issuer(models.Model):
 
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
         raise ValueError("Issuer IDs are never deleted or reused.")
+
+    def current_specification(self) -> "CardSpecification | None":
+        return self.specifications.order_by("-version").first()
+
+    def open_change_request(self):  # noqa: ANN201
+        return self.change_requests.filter(
+            status__in=self.change_requests.model.OPEN_STATUSES
+        ).first()
+
+
+def specification_surface_to(instance: "CardSpecification", filename: str) -> str:
+    return f"surfaces/{uuid.uuid4().hex}"
+
+
+class CardSpecification(models.Model):
+    """One registered version of what an issuer issues. Versions are never edited:
+    an approved or acknowledged change adds the next one."""
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="specifications")
+    version = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("in force since"), auto_now_add=True)
+    application = models.ForeignKey(
+        "approvals.Application", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    change_request = models.ForeignKey(
+        "approvals.ChangeRequest", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    card_supplier = models.CharField(_("card supplier"), max_length=200)
+    card_product = models.CharField(_("card product"), max_length=200)
+    cardholder_population = models.TextField(_("cardholder population"))
+    planned_quantity = models.PositiveIntegerField(_("planned card quantity"))
+    spec_version = models.CharField(_("card specification version"), max_length=4)
+    surface = models.FileField(_("card surface design"), upload_to=specification_surface_to)
+    surface_content_type = models.CharField(max_length=100)
+    surface_version = models.PositiveIntegerField(_("surface version"), default=1)
+    file_structure = models.JSONField(_("file structure"), default=list)
+
+    class Meta:
+        ordering = ["issuer", "-version"]
+        verbose_name = _("registered card specification")
+        verbose_name_plural = _("registered card specifications")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "version"], name="one_specification_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer.issuer_id} v{self.version}"
+
+    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        if self.pk is not None:
+            raise PermissionError("Registered versions are never edited; add a new version.")
+        super().save(*args, **kwargs)
+
+    @property
+    def made_by(self):  # noqa: ANN201
+        return self.change_request or self.application

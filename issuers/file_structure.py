@@ -1,0 +1,181 @@
+"""The in-card file structure (卡内文件结构) as data: a flat list of nodes keyed by path.
+
+A node is {"path", "level", "fid", "name", "aid", "ef_type", "records"}; its path is the
+FIDs from the MF down ("3F00/DDF1/EF05"), which is what identifies it across versions.
+Levels and file types follow ISO/IEC 7816-4 (domain.md §(d)8).
+"""
+
+import json
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+LEVELS = ["MF", "DDF", "DF", "EF"]
+EF_TYPES = ["transparent", "linear_fixed", "linear_variable", "cyclic"]
+RECORD_FORMATS = ["an", "cn", "b", "n"]
+FID = re.compile(r"^[0-9A-F]{4}$")
+AID = re.compile(r"^[0-9A-F]{10,32}$")
+TAG = re.compile(r"^[0-9A-F]{2}$")
+NODE_KEYS = ("path", "level", "fid", "name", "aid", "ef_type", "records")
+
+
+def _records(*specs: tuple[str, int, str, str]) -> list[dict]:
+    return [{"tag": t, "length": n, "format": f, "name": name} for t, n, f, name in specs]
+
+
+def national_structure() -> list[dict]:
+    """The basic SSC layout of the national specification (LD/T 32.3, summarised in §(d)8)."""
+    nodes = [
+        {"path": "3F00", "level": "MF", "fid": "3F00"},
+        {"path": "3F00/DDF1", "level": "DDF", "fid": "DDF1", "name": "sx1.sh.社会保障"},
+        {
+            "path": "3F00/DDF1/EF05",
+            "level": "EF",
+            "fid": "EF05",
+            "ef_type": "linear_variable",
+            "records": _records(
+                ("01", 16, "b", "卡识别码"),
+                ("02", 1, "an", "卡的类别"),
+                ("03", 4, "an", "规范版本"),
+                ("04", 12, "b", "初始化机构编号"),
+                ("05", 4, "cn", "发卡日期"),
+                ("06", 4, "cn", "卡有效期"),
+                ("07", 9, "an", "卡号"),
+            ),
+        },
+        {
+            "path": "3F00/DDF1/EF06",
+            "level": "EF",
+            "fid": "EF06",
+            "ef_type": "linear_variable",
+            "records": _records(
+                ("08", 18, "an", "社会保障号码"),
+                ("09", 30, "an", "姓名"),
+                ("0B", 1, "cn", "性别"),
+                ("0C", 1, "cn", "民族"),
+                ("0E", 4, "cn", "出生日期"),
+            ),
+        },
+        {"path": "3F00/DF01", "level": "DF", "fid": "DF01", "aid": "D15600000501"},
+        {"path": "3F00/DF02", "level": "DF", "fid": "DF02", "aid": "D15600000502"},
+        {"path": "3F00/DF03", "level": "DF", "fid": "DF03", "aid": "D15600000503"},
+        {"path": "3F00/DF04", "level": "DF", "fid": "DF04", "aid": "D15600000504"},
+        {
+            "path": "3F00/DF04/EF05",
+            "level": "EF",
+            "fid": "EF05",
+            "ef_type": "linear_variable",
+            "records": _records(("01", 2, "cn", "医疗人员类别")),
+        },
+    ]
+    return normalise(nodes)
+
+
+def normalise(nodes: list[dict]) -> list[dict]:
+    """Fill defaults and sort by path, so equal structures compare equal."""
+    result = []
+    for node in nodes:
+        clean = {key: node.get(key) or ("" if key != "records" else []) for key in NODE_KEYS}
+        clean["fid"] = str(clean["fid"]).upper()
+        clean["aid"] = str(clean["aid"]).upper()
+        clean["records"] = [
+            {
+                "tag": str(r.get("tag", "")).upper(),
+                "length": r.get("length"),
+                "format": r.get("format", ""),
+                "name": r.get("name", ""),
+            }
+            for r in clean["records"]
+        ]
+        result.append(clean)
+    return sorted(result, key=lambda n: n["path"])
+
+
+def validate(nodes: list[dict]) -> list[dict]:
+    """Check the tree's rules; returns the normalised nodes or raises ValidationError."""
+    if not isinstance(nodes, list):
+        raise ValidationError(_("The file structure must be a list of nodes."))
+    nodes = normalise(nodes)
+    errors = []
+    by_path = {}
+    for node in nodes:
+        path = node["path"]
+        if path in by_path:
+            errors.append(_("%(path)s appears twice.") % {"path": path})
+        by_path[path] = node
+    roots = [n for n in nodes if "/" not in n["path"]]
+    if len(roots) != 1 or roots[0]["level"] != "MF" or roots[0]["fid"] != "3F00":
+        errors.append(_("There must be exactly one root, the MF with FID 3F00."))
+    for node in nodes:
+        errors += _node_errors(node, by_path)
+    if errors:
+        raise ValidationError(errors)
+    return nodes
+
+
+def _node_errors(node: dict, by_path: dict) -> list[str]:
+    path, level = node["path"], node["level"]
+    errors = []
+    if level not in LEVELS:
+        errors.append(_("%(path)s: level must be one of MF, DDF, DF, EF.") % {"path": path})
+    if not FID.match(node["fid"]) or path.rsplit("/", 1)[-1].upper() != node["fid"]:
+        errors.append(
+            _("%(path)s: the FID must be 4 hex digits and end the path.") % {"path": path}
+        )
+    if "/" in path:
+        parent = by_path.get(path.rsplit("/", 1)[0])
+        if parent is None:
+            errors.append(_("%(path)s: its parent does not exist.") % {"path": path})
+        elif parent["level"] == "EF":
+            errors.append(_("%(path)s: an EF cannot have children.") % {"path": path})
+    if level == "MF" and "/" in path:
+        errors.append(_("%(path)s: only the root can be the MF.") % {"path": path})
+    if node["aid"] and not AID.match(node["aid"]):
+        errors.append(_("%(path)s: the AID must be 5 to 16 bytes of hex.") % {"path": path})
+    if level == "EF":
+        if node["ef_type"] not in EF_TYPES:
+            errors.append(_("%(path)s: choose the EF type.") % {"path": path})
+        for record in node["records"]:
+            if not TAG.match(record["tag"]) or record["format"] not in RECORD_FORMATS:
+                errors.append(
+                    _("%(path)s: record %(tag)s needs a 2-hex-digit tag and a format.")
+                    % {"path": path, "tag": record["tag"]}
+                )
+            if not isinstance(record["length"], int) or record["length"] <= 0:
+                errors.append(
+                    _("%(path)s: record %(tag)s needs a positive length.")
+                    % {"path": path, "tag": record["tag"]}
+                )
+    elif node["records"] or node["ef_type"]:
+        errors.append(_("%(path)s: only an EF has a type and records.") % {"path": path})
+    return errors
+
+
+def from_json(text: str | bytes) -> list[dict]:
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationError(_("This is not valid JSON: %(error)s") % {"error": error}) from None
+    if isinstance(data, dict):
+        data = data.get("nodes")
+    return validate(data)
+
+
+def to_json(nodes: list[dict]) -> str:
+    return json.dumps({"nodes": nodes}, ensure_ascii=False, indent=2)
+
+
+def diff(before: list[dict], after: list[dict]) -> dict:
+    """Nodes added, removed and changed between two structures."""
+    old = {n["path"]: n for n in normalise(before)}
+    new = {n["path"]: n for n in normalise(after)}
+    return {
+        "added": [new[p] for p in sorted(new.keys() - old.keys())],
+        "removed": [old[p] for p in sorted(old.keys() - new.keys())],
+        "changed": [
+            {"path": p, "before": old[p], "after": new[p]}
+            for p in sorted(old.keys() & new.keys())
+            if old[p] != new[p]
+        ],
+    }
