@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from issuers.models import Department, Issuer, Membership
 
-from .models import Application, IssuanceProcess, Material
+from .models import Application, ChangeProcess, ChangeRequest, IssuanceProcess, Material
 
 
 def department_of(user: AbstractBaseUser) -> Department | None:
@@ -20,28 +20,36 @@ def department_of(user: AbstractBaseUser) -> Department | None:
     return membership.department if membership else None
 
 
-def visible_applications(user: AbstractBaseUser) -> QuerySet[Application]:
-    """Own department's cases; a province also its municipalities'; the Ministry all.
+def in_jurisdiction(cases: QuerySet, user: AbstractBaseUser) -> QuerySet:
+    """Filter cases (applications or change requests) to what user may see.
 
+    Own department's cases; a province also its municipalities'; the Ministry all.
     Drafts stay private to the applying department until they are submitted.
     """
-    applications = Application.objects.all()
     if user.is_authenticated and user.is_active and user.is_superuser:
-        return applications
+        return cases
     department = department_of(user)
     if department is None:
-        return applications.none()
+        return cases.none()
     own = Q(department=department)
-    submitted = ~Q(status=Application.Status.DRAFT)
+    submitted = ~Q(status="draft")
     if department.kind == Department.Kind.MINISTRY:
-        return applications.filter(submitted)
+        return cases.filter(submitted)
     if department.kind == Department.Kind.PROVINCIAL:
         municipalities = Q(
             department__kind=Department.Kind.MUNICIPAL,
             department__division__code__startswith=department.division.code[:2],
         )
-        return applications.filter(own | (municipalities & submitted))
-    return applications.filter(own)
+        return cases.filter(own | (municipalities & submitted))
+    return cases.filter(own)
+
+
+def visible_applications(user: AbstractBaseUser) -> QuerySet[Application]:
+    return in_jurisdiction(Application.objects.all(), user)
+
+
+def visible_change_requests(user: AbstractBaseUser) -> QuerySet[ChangeRequest]:
+    return in_jurisdiction(ChangeRequest.objects.all(), user)
 
 
 def get_application_for_user(user: AbstractBaseUser, pk: int) -> Application:
@@ -56,7 +64,16 @@ def get_material_for_user(user: AbstractBaseUser, application_pk: int, pk: int) 
     )
 
 
-def visible_processes(user: AbstractBaseUser) -> QuerySet[IssuanceProcess]:
+def get_change_request_for_user(user: AbstractBaseUser, pk: int) -> ChangeRequest:
+    return get_object_or_404(
+        visible_change_requests(user).select_related("issuer", "department", "base_version"),
+        pk=pk,
+    )
+
+
+def visible_processes(user: AbstractBaseUser, process_class: type = IssuanceProcess) -> QuerySet:
+    if process_class is ChangeProcess:
+        return ChangeProcess.objects.filter(change_request__in=visible_change_requests(user))
     return IssuanceProcess.objects.filter(application__in=visible_applications(user))
 
 

@@ -1,4 +1,5 @@
-"""The registration approval procedure (注册审批): seed 000 and the Measures, ch. 2."""
+"""The procedures of seed 000 and the Measures, ch. 2: registration approval (注册审批, steps
+1-3) and changes (变更审批 / 变更备案, step 4)."""
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -6,23 +7,24 @@ from viewflow.workflow import flow, lock
 
 from issuers.models import Department
 
-from . import actions, task_views
+from . import actions, changes, task_views
 from .access import department_of, visible_processes
-from .models import Application, IssuanceProcess
+from .models import Application, ChangeKind, ChangeProcess, ChangeRequest, IssuanceProcess
 
 Status = Application.Status
+ChangeStatus = ChangeRequest.Status
 
 
-def _application(process) -> Application:  # noqa: ANN001 - viewflow passes base or subclass
-    return process.coerced.application
+def _case(process) -> Application | ChangeRequest:  # noqa: ANN001 - base or subclass
+    return process.coerced.case
 
 
 def _examining_department(process) -> Department:  # noqa: ANN001
-    return _application(process).department.examining_department()
+    return _case(process).department.examining_department()
 
 
 def _applicant_department(process) -> Department:  # noqa: ANN001
-    return _application(process).department
+    return _case(process).department
 
 
 def _ministry(process=None) -> Department:  # noqa: ANN001
@@ -30,7 +32,22 @@ def _ministry(process=None) -> Department:  # noqa: ANN001
 
 
 def _status_is(status: str):  # noqa: ANN202
-    return lambda activation: activation.process.application.status == status
+    return lambda activation: activation.process.case.status == status
+
+
+def _needs_provincial_examination(activation) -> bool:  # noqa: ANN001
+    return activation.process.case.needs_provincial_examination
+
+
+def _has_view_permission(flow_instance, user, obj=None) -> bool:  # noqa: ANN001
+    """Flow pages need a department (or superuser); a case page needs jurisdiction."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if not user.is_superuser and department_of(user) is None:
+        return False
+    if obj is None:
+        return True
+    return visible_processes(user, flow_instance.process_class).filter(pk=obj.pk).exists()
 
 
 class OfficialTask(flow.View):
@@ -48,8 +65,7 @@ class OfficialTask(flow.View):
     def _may_act(self, user, task) -> bool:  # noqa: ANN001
         if department_of(user) is None:
             return False
-        application = _application(task.process)
-        if not self.applicant_side and application.is_applicant(user):
+        if not self.applicant_side and _case(task.process).is_applicant(user):
             return False
         return user.has_perm(task.owner_permission, self._owner_permission_obj(task.process))
 
@@ -82,7 +98,7 @@ class IssuanceFlow(flow.Flow):
     )
 
     route_by_applicant_level = (
-        flow.If(lambda activation: activation.process.application.needs_provincial_examination)
+        flow.If(_needs_provincial_examination)
         .Annotation(
             title=_("Municipal bureau?"),
             description=_("A municipal bureau applies through its province; a province directly."),
@@ -171,11 +187,134 @@ class IssuanceFlow(flow.Flow):
         """The Ministry allocates an issuer ID right after approval (procedure step 3)."""
         actions.allocate_issuer(activation.process.application)
 
-    def has_view_permission(self, user, obj=None) -> bool:  # noqa: ANN001
-        if not (user.is_authenticated and user.is_active):
-            return False
-        if not user.is_superuser and department_of(user) is None:
-            return False
-        if obj is None:
-            return True
-        return visible_processes(user).filter(pk=obj.pk).exists()
+    has_view_permission = _has_view_permission
+
+
+class ChangeFlow(flow.Flow):
+    """Change request
+
+    A change to what an approved issuer registered. Card surface and file structure need
+    re-approval; supplier, product, population and quantity are filed for the record.
+    """
+
+    process_class = ChangeProcess
+    lock_impl = lock.select_for_update_lock
+
+    # issuer
+    submit = (
+        flow.StartHandle(this.start_case)
+        .Annotation(
+            title=_("Submit change request"),
+            description=_("Only the issuer's own department may change what it registered."),
+        )
+        .Next(this.route_by_kind_of_change)
+    )
+
+    route_by_kind_of_change = (
+        flow.If(lambda activation: activation.process.case.route == ChangeKind.Route.REAPPROVAL)
+        .Annotation(
+            title=_("Re-approval needed?"),
+            description=_(
+                "Surface and file structure changes, and unknown kinds, are re-approved."
+            ),
+        )
+        .Then(this.route_by_applicant_level)
+        .Else(this.acknowledgement)
+    )
+
+    route_by_applicant_level = (
+        flow.If(_needs_provincial_examination)
+        .Annotation(
+            title=_("Municipal bureau?"),
+            description=_("Re-approval takes the review path of the original application."),
+        )
+        .Then(this.provincial_examination)
+        .Else(this.ministry_review)
+    )
+
+    # provincial department
+    provincial_examination = (
+        OfficialTask(task_views.examination_view)
+        .Annotation(
+            title=_("Preliminary examination"),
+            description=_("The province examines a municipal bureau's re-approval first."),
+        )
+        .Permission("issuers.examine_application", obj=_examining_department)
+        .Next(this.after_examination)
+    )
+
+    after_examination = (
+        flow.Switch()
+        .Annotation(title=_("Examination outcome"))
+        .Case(this.ministry_review, _status_is(ChangeStatus.MINISTRY_REVIEW))
+        .Case(this.correction, _status_is(ChangeStatus.RETURNED))
+        .Default(this.rejected)
+    )
+
+    # Ministry IT Office
+    ministry_review = (
+        OfficialTask(task_views.review_view)
+        .Annotation(
+            title=_("Ministry re-approval"),
+            description=_("Procedure step 4: surface and file structure changes are re-approved."),
+        )
+        .Permission("issuers.review_application", obj=_ministry)
+        .Next(this.after_review)
+    )
+
+    after_review = (
+        flow.Switch()
+        .Annotation(title=_("Review outcome"))
+        .Case(this.put_in_force, _status_is(ChangeStatus.APPROVED))
+        .Case(this.correction, _status_is(ChangeStatus.RETURNED))
+        .Default(this.rejected)
+    )
+
+    acknowledgement = (
+        OfficialTask(task_views.acknowledgement_view)
+        .Annotation(
+            title=_("Acknowledge for the record"),
+            description=_("Procedure step 4: other changes are only filed for the record."),
+        )
+        .Permission("issuers.review_application", obj=_ministry)
+        .Next(this.after_acknowledgement)
+    )
+
+    after_acknowledgement = (
+        flow.Switch()
+        .Annotation(title=_("Acknowledged?"))
+        .Case(this.put_in_force, _status_is(ChangeStatus.ACKNOWLEDGED))
+        .Default(this.correction)
+    )
+
+    put_in_force = (
+        flow.Function(this.new_version)
+        .Annotation(
+            title=_("New registered version"),
+            description=_("Changed cards may be issued only once the change procedure is done."),
+        )
+        .Next(this.done)
+    )
+
+    # issuer, after a return
+    correction = (
+        OfficialTask(task_views.correction_view, applicant_side=True)
+        .Annotation(
+            title=_("Correct and resubmit"),
+            description=_("A returned change is routed again by what it then changes."),
+        )
+        .Permission("issuers.submit_application", obj=_applicant_department)
+        .Next(this.route_by_kind_of_change)
+    )
+
+    done = flow.End().Annotation(title=_("In force"))
+    rejected = flow.End().Annotation(title=_("Rejected"))
+
+    def start_case(self, activation, change_request: ChangeRequest) -> ChangeProcess:  # noqa: ANN001
+        activation.process.change_request = change_request
+        return activation.process
+
+    def new_version(self, activation) -> None:  # noqa: ANN001
+        changes.put_in_force(activation.process.change_request)
+
+    has_view_permission = _has_view_permission

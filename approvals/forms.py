@@ -1,8 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from issuers import file_structure
+
 from .actions import Outcome
-from .models import Application, Material
+from .models import Application, ChangeRequest, Material
 
 
 class ApplicationForm(forms.ModelForm):
@@ -29,13 +32,9 @@ class DecisionForm(forms.Form):
         help_text=_("Required when returning or rejecting: the applicant will read them."),
     )
 
-    def __init__(self, *args, pass_label: str, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, outcomes: list, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = [
-            (Outcome.PASS, pass_label),
-            (Outcome.RETURN, _("Return for correction")),
-            (Outcome.REJECT, _("Reject")),
-        ]
+        self.fields["outcome"].choices = outcomes
 
     def clean(self) -> dict:
         data = super().clean()
@@ -57,3 +56,82 @@ class FilingForm(forms.Form):
         label=_("Filing date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     receipt = forms.FileField(label=_("Filing receipt (PDF, PNG or JPEG)"))
+
+
+class ChangeRequestForm(forms.ModelForm):
+    class Meta:
+        model = ChangeRequest
+        fields = ChangeRequest.EDITABLE_FIELDS
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "cardholder_population": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class SurfaceForm(forms.Form):
+    surface = forms.FileField(label=_("New card surface design (PNG, JPEG or PDF)"))
+
+
+class FileStructureForm(forms.Form):
+    """The whole structure as JSON: typed in, pasted, or imported from a file."""
+
+    structure = forms.CharField(
+        label=_("File structure (JSON)"), widget=forms.Textarea(attrs={"rows": 18}), required=False
+    )
+    json_file = forms.FileField(label=_("…or import a JSON file"), required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("json_file")
+        text = upload.read() if upload else data.get("structure", "")
+        try:
+            data["nodes"] = file_structure.from_json(text)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return data
+
+
+class NodeForm(forms.Form):
+    """Add or replace one node of the file structure."""
+
+    path = forms.CharField(label=_("Path (FIDs from the MF, e.g. 3F00/DF05/EF01)"), max_length=100)
+    level = forms.ChoiceField(label=_("Level"), choices=[(v, v) for v in file_structure.LEVELS])
+    name = forms.CharField(label=_("DF name"), required=False, max_length=100)
+    aid = forms.CharField(label=_("AID (hex)"), required=False, max_length=32)
+    ef_type = forms.ChoiceField(
+        label=_("EF type"),
+        required=False,
+        choices=[("", "—")] + [(v, v) for v in file_structure.EF_TYPES],
+    )
+    records = forms.CharField(
+        label=_("Records, one per line: tag,length,format,name"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def clean_records(self) -> list[dict]:
+        records = []
+        for line in self.cleaned_data["records"].splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(",", 3)]
+            if len(parts) < 3 or not parts[1].isdigit():
+                raise ValidationError(_("Write each record as tag,length,format,name."))
+            name = parts[3] if len(parts) > 3 else ""
+            records.append(
+                {"tag": parts[0], "length": int(parts[1]), "format": parts[2], "name": name}
+            )
+        return records
+
+    def node(self) -> dict:
+        data = self.cleaned_data
+        path = data["path"].strip().strip("/").upper()
+        return {
+            "path": path,
+            "level": data["level"],
+            "fid": path.rsplit("/", 1)[-1],
+            "name": data["name"],
+            "aid": data["aid"],
+            "ef_type": data["ef_type"],
+            "records": data["records"],
+        }

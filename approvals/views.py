@@ -129,8 +129,9 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cases:detail", pk=pk)
 
 
-def _open_tasks(application: Application, user) -> list[dict]:  # noqa: ANN001
-    process = getattr(application, "process", None)
+def open_tasks(case, user) -> list[dict]:  # noqa: ANN001
+    """The case's open human tasks, with what user may do with each."""
+    process = getattr(case, "process", None)
     if process is None:
         return []
     tasks = []
@@ -171,7 +172,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "slots": slots,
             "events": application.events.select_related("actor"),
-            "tasks": _open_tasks(application, request.user),
+            "tasks": open_tasks(application, request.user),
             "issuer": getattr(application, "issuer", None),
             "may_edit": is_own and application.is_editable,
             "may_submit": is_own and application.status == Application.Status.DRAFT,

@@ -1,45 +1,51 @@
-"""Mount the flow in viewflow's UI with every case list and page scoped to the user.
+"""Mount the flows in viewflow's UI with every case list and page scoped to the user.
 
 viewflow's own process list, dashboard and process detail are not filtered by
 jurisdiction (viewflow-guide §3.3 point 6), so they are replaced by the case pages.
 """
 
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.views.generic import RedirectView
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import DashboardTaskListView
 
-from .access import get_application_for_user, visible_processes
-
-
-class CaseListRedirect(RedirectView):
-    pattern_name = "cases:index"
-
-
-def process_detail_redirect(request, process_pk: int, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    process = visible_processes(request.user).filter(pk=process_pk).first()
-    application_pk = process.application_id if process else 0
-    get_application_for_user(request.user, application_pk)
-    return redirect("cases:detail", pk=application_pk)
+from .access import visible_processes
+from .models import ChangeProcess
 
 
 class ScopedTaskListView(DashboardTaskListView):
     def get_queryset(self):  # noqa: ANN201
-        return super().get_queryset().filter(process__in=visible_processes(self.request.user))
+        processes = visible_processes(self.request.user, self.flow_class.process_class)
+        return super().get_queryset().filter(process__in=processes)
 
 
-class IssuanceViewset(FlowAppViewset):
+class ScopedFlowViewset(FlowAppViewset):
     task_list_view_class = ScopedTaskListView
 
     @property
+    def case_list_name(self) -> str:
+        return "changes:index" if self._flow_class.process_class is ChangeProcess else "cases:index"
+
+    @property
     def index_path(self):  # noqa: ANN201
-        return path("", CaseListRedirect.as_view(), name="index")
+        return path("", RedirectView.as_view(pattern_name=self.case_list_name), name="index")
 
     @property
     def process_list_path(self):  # noqa: ANN201
-        return path("flows/", CaseListRedirect.as_view(), name="process_list")
+        view = RedirectView.as_view(pattern_name=self.case_list_name)
+        return path("flows/", view, name="process_list")
 
     @property
     def process_detail_path(self):  # noqa: ANN201
-        return path("<int:process_pk>/", process_detail_redirect, name="process_detail")
+        process_class = self._flow_class.process_class
+
+        def process_detail(request, process_pk: int, **kwargs):  # noqa: ANN001, ANN003, ANN202
+            process = visible_processes(request.user, process_class).filter(pk=process_pk).first()
+            if process is None:
+                raise Http404
+            name = "changes:detail" if process_class is ChangeProcess else "cases:detail"
+            return redirect(name, pk=process.case.pk)
+
+        return path("<int:process_pk>/", process_detail, name="process_detail")

@@ -5,9 +5,10 @@ from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
+from approvals import change_views
 from approvals import views as case_views
-from approvals.flows import IssuanceFlow
-from approvals.viewsets import IssuanceViewset
+from approvals.flows import ChangeFlow, IssuanceFlow
+from approvals.viewsets import ScopedFlowViewset
 from issuers import views as issuer_views
 
 cases = Application(
@@ -39,7 +40,41 @@ register = Application(
     menu_template_name=None,
     urlpatterns=[
         path("", issuer_views.register, name="index"),
+        path("<int:pk>/", issuer_views.issuer_detail, name="detail"),
+        path("<int:pk>/v<int:version>/surface/", issuer_views.version_surface, name="surface"),
+        path(
+            "<int:pk>/v<int:version>/structure.json",
+            issuer_views.version_structure,
+            name="structure",
+        ),
         path("<int:pk>/receipt/", issuer_views.receipt_download, name="receipt"),
+    ],
+)
+
+changes = Application(
+    app_name="changes",
+    title=_("Change requests"),
+    icon="published_with_changes",
+    menu_template_name=None,
+    urlpatterns=[
+        path("", change_views.change_list, name="index"),
+        path("new/<int:issuer_pk>/", change_views.change_start, name="start"),
+        path("<int:pk>/", change_views.change_detail, name="detail"),
+        path("<int:pk>/edit/", change_views.change_edit, name="edit"),
+        path("<int:pk>/surface/", change_views.change_surface, name="surface"),
+        path(
+            "<int:pk>/surface/<str:which>/",
+            change_views.change_surface_download,
+            name="surface_file",
+        ),
+        path("<int:pk>/structure/", change_views.change_structure, name="structure"),
+        path("<int:pk>/structure/node/", change_views.change_node, name="node"),
+        path(
+            "<int:pk>/structure.json", change_views.change_structure_export, name="structure_json"
+        ),
+        path("<int:pk>/submit/", change_views.change_submit, name="submit"),
+        path("<int:pk>/withdraw/", change_views.change_withdraw, name="withdraw"),
+        path("<int:pk>/decision.pdf", change_views.change_decision, name="decision"),
     ],
 )
 
@@ -47,8 +82,10 @@ site = Site(
     title=_("SSC issuance approval"),
     viewsets=[
         cases,
-        IssuanceViewset(IssuanceFlow, app_name="issuance", icon="assignment"),
+        ScopedFlowViewset(IssuanceFlow, app_name="issuance", icon="assignment"),
         register,
+        changes,
+        ScopedFlowViewset(ChangeFlow, app_name="change", icon="edit_note"),
     ],
 )
 

@@ -1,0 +1,223 @@
+"""Change request pages: start from the registered version, edit, see the diff, submit."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from issuers import file_structure
+
+from . import changes
+from .access import (
+    department_of,
+    get_change_request_for_user,
+    visible_change_requests,
+    visible_issuers,
+)
+from .actions import ActionRefused
+from .documents import attachment_response, render_pdf
+from .forms import ChangeRequestForm, FileStructureForm, NodeForm, SurfaceForm
+from .models import ChangeRequest
+from .views import open_tasks
+
+EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def _get_editable(request: HttpRequest, pk: int) -> ChangeRequest:
+    change = get_change_request_for_user(request.user, pk)
+    if change.department != department_of(request.user):
+        raise Http404
+    return change
+
+
+def _refused(request: HttpRequest, error: Exception) -> None:
+    message = error.messages if isinstance(error, ValidationError) else [str(error)]
+    for line in message:
+        messages.error(request, line)
+
+
+@login_required
+def change_list(request: HttpRequest) -> HttpResponse:
+    change_requests = visible_change_requests(request.user).select_related("issuer", "department")
+    return render(request, "approvals/change_list.html", {"change_requests": change_requests[:200]})
+
+
+@login_required
+@require_POST
+def change_start(request: HttpRequest, issuer_pk: int) -> HttpResponse:
+    issuer = get_object_or_404(visible_issuers(request.user), pk=issuer_pk)
+    try:
+        change = changes.start_change_request(issuer, by=request.user)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("register:detail", pk=issuer.pk)
+    messages.success(request, _("Draft change request created from the registered version."))
+    return redirect("changes:detail", pk=change.pk)
+
+
+@login_required
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_change_request_for_user(request.user, pk)
+    is_own = change.department == department_of(request.user)
+    return render(
+        request,
+        "approvals/change_detail.html",
+        {
+            "change": change,
+            "diff": changes.compute_diff(change),
+            "events": change.events.select_related("actor"),
+            "tasks": open_tasks(change, request.user),
+            "may_edit": is_own and change.is_editable,
+            "may_submit": is_own and change.status == ChangeRequest.Status.DRAFT,
+            "surface_form": SurfaceForm(),
+            "reasons": change.last_reasons(),
+            "resulting_version": change.issuer.specifications.filter(change_request=change).first(),
+        },
+    )
+
+
+@login_required
+def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    change = _get_editable(request, pk)
+    if not change.is_editable:
+        messages.error(request, _("This change request can no longer be edited."))
+        return redirect("changes:detail", pk=pk)
+    # The form validates a copy; the stored row changes only through the action.
+    form = ChangeRequestForm(request.POST or None, instance=_get_editable(request, pk))
+    if form.is_valid():
+        changes.update_change_request(change, by=request.user, data=form.cleaned_data)
+        messages.success(request, _("Changes saved."))
+        return redirect("changes:detail", pk=pk)
+    return render(request, "approvals/change_form.html", {"form": form, "change": change})
+
+
+@login_required
+@require_POST
+def change_surface(request: HttpRequest, pk: int) -> HttpResponse:
+    change = _get_editable(request, pk)
+    form = SurfaceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the new card surface file."))
+        return redirect("changes:detail", pk=pk)
+    try:
+        changes.replace_surface(change, form.cleaned_data["surface"], by=request.user)
+    except (ValidationError, ActionRefused) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("New card surface design uploaded."))
+    return redirect("changes:detail", pk=pk)
+
+
+@login_required
+def change_structure(request: HttpRequest, pk: int) -> HttpResponse:
+    change = _get_editable(request, pk)
+    initial = {"structure": file_structure.to_json(change.file_structure)}
+    form = FileStructureForm(request.POST or None, request.FILES or None, initial=initial)
+    node_form = NodeForm(prefix="node")
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes.replace_file_structure(change, form.cleaned_data["nodes"], by=request.user)
+        except (ValidationError, ActionRefused) as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("File structure saved."))
+            return redirect("changes:detail", pk=pk)
+    return render(
+        request,
+        "approvals/change_structure.html",
+        {"change": change, "form": form, "node_form": node_form},
+    )
+
+
+@login_required
+@require_POST
+def change_node(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add or replace one node (or remove it, with its children)."""
+    change = _get_editable(request, pk)
+    node_form = NodeForm(request.POST, prefix="node")
+    if not node_form.is_valid():
+        messages.error(request, " ".join(e for errors in node_form.errors.values() for e in errors))
+        return redirect("changes:structure", pk=pk)
+    node = node_form.node()
+    nodes = [n for n in change.file_structure if n["path"] != node["path"]]
+    if "remove" in request.POST:
+        nodes = [n for n in nodes if not n["path"].startswith(node["path"] + "/")]
+    else:
+        nodes.append(node)
+    try:
+        changes.replace_file_structure(change, nodes, by=request.user)
+    except (ValidationError, ActionRefused) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("File structure saved."))
+    return redirect("changes:structure", pk=pk)
+
+
+@login_required
+def change_structure_export(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_change_request_for_user(request.user, pk)
+    data = file_structure.to_json(change.file_structure).encode()
+    return attachment_response(data, f"{change.reference}-file-structure.json", "application/json")
+
+
+@login_required
+@require_POST
+def change_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    change = _get_editable(request, pk)
+    try:
+        changes.submit_change_request(change, by=request.user)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Change request submitted."))
+    return redirect("changes:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def change_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    change = _get_editable(request, pk)
+    try:
+        changes.withdraw_change_request(change, by=request.user)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    return redirect("changes:detail", pk=pk)
+
+
+@login_required
+def change_surface_download(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    change = get_change_request_for_user(request.user, pk)
+    if which == "before":
+        stored, content_type = change.base_version.surface, change.base_version.surface_content_type
+    elif which == "after" and change.surface:
+        stored, content_type = change.surface, change.surface_content_type
+    else:
+        raise Http404
+    filename = f"{change.reference}-surface-{which}.{EXTENSIONS.get(content_type, 'bin')}"
+    response = attachment_response(stored.open("rb"), filename, content_type)
+    if "inline" in request.GET and content_type.startswith("image/"):
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+def change_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_change_request_for_user(request.user, pk)
+    if change.status not in (ChangeRequest.Status.APPROVED, ChangeRequest.Status.ACKNOWLEDGED):
+        raise Http404
+    version = change.issuer.specifications.get(change_request=change)
+    decision = change.events.filter(action__in=["approved", "acknowledged"]).last()
+    pdf = render_pdf(
+        "approvals/pdf/change_decision.html",
+        {
+            "change": change,
+            "version": version,
+            "decision": decision,
+            "diff": changes.compute_diff(change),
+        },
+    )
+    kind = "decision" if change.status == ChangeRequest.Status.APPROVED else "acknowledgement"
+    return attachment_response(pdf, f"{change.reference}-{kind}.pdf", "application/pdf")
