@@ -9,10 +9,10 @@ from django.test import Client
 
 from issuers.divisions import division_for, load_divisions
 from issuers.membership import add_member
-from issuers.models import Department
+from issuers.models import Department, Issuer
 
-from .flows import IssuanceFlow
-from .models import Application, Material
+from .flows import ChangeFlow, IssuanceFlow
+from .models import Application, ChangeRequest, Material
 
 DEMO_PASSWORD = "demo-password"
 
@@ -124,6 +124,19 @@ class Officer:
             self.post(node.reverse("assign", args=[process.pk, task.pk]))
         self.post(node.reverse("execute", args=[process.pk, task.pk]), data)
 
+    def file(self, application: Application, reference: str) -> None:
+        receipt = SimpleUploadedFile("receipt.pdf", sample_pdf("receipt"), "application/pdf")
+        data = {"reference": reference, "filing_date": "2026-11-20", "receipt": receipt}
+        self.act(application, IssuanceFlow.registry_filing, data)
+        application.refresh_from_db()
+
+    def request_change(self, issuer: Issuer, **changes) -> ChangeRequest:  # noqa: ANN003
+        self.post(f"/changes/new/{issuer.pk}/")
+        change = ChangeRequest.objects.latest("pk")
+        data = {field: getattr(change, field) for field in ChangeRequest.EDITABLE_FIELDS}
+        self.post(f"/changes/{change.pk}/edit/", {**data, **changes})
+        return change
+
     def decide(self, application: Application, node, outcome: str, reasons: str = "") -> None:  # noqa: ANN001
         self.act(application, node, {"outcome": outcome, "reasons": reasons})
 
@@ -164,14 +177,42 @@ def seed_cases(users: dict) -> None:
     guangdong = officer["guangdong"].apply(contact_person="李华", contact_phone="020-8888 1111")
     officer["ministry"].decide(guangdong, flow.ministry_review, "pass")
 
-    # Beijing: approved and filed.
+    # Beijing and Hangzhou: approved and filed.
     beijing = officer["beijing"].apply(contact_person="王芳", contact_phone="010-8888 2222")
     officer["ministry"].decide(beijing, flow.ministry_review, "pass")
-    receipt = SimpleUploadedFile("receipt.pdf", sample_pdf("receipt"), "application/pdf")
-    officer["ministry"].act(
-        beijing,
-        flow.registry_filing,
-        {"reference": "ICRC-2026-0001", "filing_date": "2026-11-20", "receipt": receipt},
+    officer["ministry"].file(beijing, "ICRC-2026-0001")
+    hangzhou_filed = officer["hangzhou"].apply(card_product="EW-SSC3 接触式卡")
+    officer["zhejiang"].decide(hangzhou_filed, flow.provincial_examination, "pass")
+    officer["ministry"].decide(hangzhou_filed, flow.ministry_review, "pass")
+    officer["ministry"].file(hangzhou_filed, "ICRC-2026-0002")
+    seed_change_requests(officer, beijing.issuer, hangzhou_filed.issuer)
+
+
+def seed_change_requests(officer: dict, beijing: Issuer, hangzhou: Issuer) -> None:
+    flow = ChangeFlow
+    # Beijing: more cards, filed for the record and acknowledged (version 2) ...
+    more_cards = officer["beijing"].request_change(
+        beijing, description="增加拟发卡数量 / more planned cards", planned_quantity=2_000_000
+    )
+    officer["beijing"].post(f"/changes/{more_cards.pk}/submit/")
+    officer["ministry"].decide(more_cards, flow.acknowledgement, "pass")
+    # ... then a new card surface, awaiting the Ministry's re-approval.
+    surface = officer["beijing"].request_change(beijing, description="新版卡面 / new card surface")
+    officer["beijing"].post(
+        f"/changes/{surface.pk}/surface/",
+        {"surface": SimpleUploadedFile("surface.pdf", sample_pdf("surface v2"), "application/pdf")},
+    )
+    officer["beijing"].post(f"/changes/{surface.pk}/submit/")
+    # Hangzhou: a new supplier, filed for the record but returned as incomplete.
+    supplier = officer["hangzhou"].request_change(
+        hangzhou, description="更换供卡厂商 / new card supplier", card_supplier="金邦达有限公司"
+    )
+    officer["hangzhou"].post(f"/changes/{supplier.pk}/submit/")
+    officer["ministry"].decide(
+        supplier,
+        flow.acknowledgement,
+        "return",
+        "请附新厂商的安全生产环境证明。Attach the supplier's certificate.",
     )
 
 
