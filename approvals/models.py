@@ -343,7 +343,7 @@ class CaseEvent(models.Model):
 
     class Action(models.TextChoices):
         CREATED = "created", _("Draft created")
-        EDITED = "edited", _("Application edited")
+        EDITED = "edited", _("Edited")
         MATERIAL_UPLOADED = "material", _("Material uploaded")
         SUBMITTED = "submitted", _("Submitted")
         RESUBMITTED = "resubmitted", _("Resubmitted after correction")

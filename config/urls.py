@@ -82,10 +82,12 @@ site = Site(
     title=_("SSC issuance approval"),
     viewsets=[
         cases,
-        ScopedFlowViewset(IssuanceFlow, app_name="issuance", icon="assignment"),
+        ScopedFlowViewset(
+            IssuanceFlow, app_name="issuance", icon="assignment", title=_("Issuance tasks")
+        ),
         register,
         changes,
-        ScopedFlowViewset(ChangeFlow, app_name="change", icon="edit_note"),
+        ScopedFlowViewset(ChangeFlow, app_name="change", icon="edit_note", title=_("Change tasks")),
     ],
 )
 

@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='caseevent',
             name='action',
-            field=models.CharField(choices=[('created', 'Draft created'), ('edited', 'Application edited'), ('material', 'Material uploaded'), ('submitted', 'Submitted'), ('resubmitted', 'Resubmitted after correction'), ('examined', 'Passed the provincial examination'), ('returned', 'Returned for correction'), ('rejected', 'Rejected'), ('approved', 'Approved by the Ministry'), ('allocated', 'Issuer ID allocated'), ('filed', 'Filed with the National IC Card Registration Center'), ('acknowledged', 'Acknowledged for the record'), ('version', 'New registered version in force'), ('withdrawn', 'Withdrawn')], max_length=12, verbose_name='action'),
+            field=models.CharField(choices=[('created', 'Draft created'), ('edited', 'Edited'), ('material', 'Material uploaded'), ('submitted', 'Submitted'), ('resubmitted', 'Resubmitted after correction'), ('examined', 'Passed the provincial examination'), ('returned', 'Returned for correction'), ('rejected', 'Rejected'), ('approved', 'Approved by the Ministry'), ('allocated', 'Issuer ID allocated'), ('filed', 'Filed with the National IC Card Registration Center'), ('acknowledged', 'Acknowledged for the record'), ('version', 'New registered version in force'), ('withdrawn', 'Withdrawn')], max_length=12, verbose_name='action'),
         ),
         migrations.AlterField(
             model_name='caseevent',
