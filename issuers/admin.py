@@ -1,7 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import Department, Division, Issuer, Membership
+from .models import CardSpecification, Department, Division, Issuer, Membership
 
 
 @admin.register(Division)
@@ -35,6 +35,17 @@ class IssuerAdmin(admin.ModelAdmin):
     list_display = ["issuer_id", "department", "status", "filing_reference", "filing_date"]
     list_filter = ["status"]
     search_fields = ["issuer_id", "department__name"]
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False
+
+
+@admin.register(CardSpecification)
+class CardSpecificationAdmin(admin.ModelAdmin):
+    list_display = ["issuer", "version", "created_at", "card_supplier", "card_product"]
 
     def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return False
