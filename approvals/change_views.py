@@ -21,12 +21,12 @@ from .actions import ActionRefused
 from .documents import attachment_response, render_pdf
 from .forms import ChangeRequestForm, FileStructureForm, NodeForm, SurfaceForm
 from .models import ChangeRequest
-from .views import open_tasks
+from .views import open_tasks, paginate
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
-def _get_editable(request: HttpRequest, pk: int) -> ChangeRequest:
+def _get_own(request: HttpRequest, pk: int) -> ChangeRequest:
     change = get_change_request_for_user(request.user, pk)
     if change.department != department_of(request.user):
         raise Http404
@@ -42,7 +42,8 @@ def _refused(request: HttpRequest, error: Exception) -> None:
 @login_required
 def change_list(request: HttpRequest) -> HttpResponse:
     change_requests = visible_change_requests(request.user).select_related("issuer", "department")
-    return render(request, "approvals/change_list.html", {"change_requests": change_requests[:200]})
+    page = paginate(request, change_requests.order_by("-created", "-pk"))
+    return render(request, "approvals/change_list.html", {"change_requests": page})
 
 
 @login_required
@@ -81,12 +82,12 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    change = _get_editable(request, pk)
+    change = _get_own(request, pk)
     if not change.is_editable:
         messages.error(request, _("This change request can no longer be edited."))
         return redirect("changes:detail", pk=pk)
     # The form validates a copy; the stored row changes only through the action.
-    form = ChangeRequestForm(request.POST or None, instance=_get_editable(request, pk))
+    form = ChangeRequestForm(request.POST or None, instance=_get_own(request, pk))
     if form.is_valid():
         changes.update_change_request(change, by=request.user, data=form.cleaned_data)
         messages.success(request, _("Changes saved."))
@@ -97,7 +98,7 @@ def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def change_surface(request: HttpRequest, pk: int) -> HttpResponse:
-    change = _get_editable(request, pk)
+    change = _get_own(request, pk)
     form = SurfaceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose the new card surface file."))
@@ -113,7 +114,7 @@ def change_surface(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def change_structure(request: HttpRequest, pk: int) -> HttpResponse:
-    change = _get_editable(request, pk)
+    change = _get_own(request, pk)
     initial = {"structure": file_structure.to_json(change.file_structure)}
     form = FileStructureForm(request.POST or None, request.FILES or None, initial=initial)
     node_form = NodeForm(prefix="node")
@@ -136,7 +137,7 @@ def change_structure(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def change_node(request: HttpRequest, pk: int) -> HttpResponse:
     """Add or replace one node (or remove it, with its children)."""
-    change = _get_editable(request, pk)
+    change = _get_own(request, pk)
     node_form = NodeForm(request.POST, prefix="node")
     if not node_form.is_valid():
         messages.error(request, " ".join(e for errors in node_form.errors.values() for e in errors))
@@ -166,7 +167,7 @@ def change_structure_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def change_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    change = _get_editable(request, pk)
+    change = _get_own(request, pk)
     try:
         changes.submit_change_request(change, by=request.user)
     except ActionRefused as refusal:
@@ -179,7 +180,7 @@ def change_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def change_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    change = _get_editable(request, pk)
+    change = _get_own(request, pk)
     try:
         changes.withdraw_change_request(change, by=request.user)
     except ActionRefused as refusal:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,10 +23,16 @@ from .forms import ApplicationForm, MaterialForm
 from .models import Application, Material
 
 
+def paginate(request: HttpRequest, queryset, per_page: int = 50):  # noqa: ANN001, ANN201
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    applications = visible_applications(request.user).select_related(
-        "department__division", "issuer"
+    applications = (
+        visible_applications(request.user)
+        .select_related("department__division", "issuer")
+        .order_by("-created", "-pk")
     )
     status = request.GET.get("status", "")
     if status in Application.Status.values:
@@ -35,7 +42,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "approvals/case_list.html",
         {
-            "applications": applications[:200],
+            "applications": paginate(request, applications),
             "statuses": Application.Status.choices,
             "current_status": status,
             "may_apply": department is not None and department.may_apply,
@@ -58,7 +65,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(request, "approvals/case_form.html", {"form": form})
 
 
-def _get_editable(request: HttpRequest, pk: int) -> Application:
+def _get_own(request: HttpRequest, pk: int) -> Application:
     application = get_application_for_user(request.user, pk)
     if application.department != department_of(request.user):
         raise Http404
@@ -67,12 +74,12 @@ def _get_editable(request: HttpRequest, pk: int) -> Application:
 
 @login_required
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_editable(request, pk)
+    application = _get_own(request, pk)
     if not application.is_editable:
         messages.error(request, _("This application can no longer be edited."))
         return redirect("cases:detail", pk=pk)
     # The form validates a copy; the stored row changes only through the action.
-    form = ApplicationForm(request.POST or None, instance=_get_editable(request, pk))
+    form = ApplicationForm(request.POST or None, instance=_get_own(request, pk))
     if form.is_valid():
         actions.update_application(application, by=request.user, data=form.cleaned_data)
         messages.success(request, _("Changes saved."))
@@ -83,7 +90,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_editable(request, pk)
+    application = _get_own(request, pk)
     form = MaterialForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -119,7 +126,7 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpRe
 @login_required
 @require_POST
 def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_editable(request, pk)
+    application = _get_own(request, pk)
     try:
         actions.submit_application(application, by=request.user)
     except actions.ActionRefused as refusal:

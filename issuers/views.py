@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from approvals.access import department_of, visible_issuers
 from approvals.documents import attachment_response
+from approvals.views import paginate
 
 from .file_structure import to_json
 from .models import CardSpecification
@@ -12,7 +13,7 @@ from .models import CardSpecification
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     issuers = visible_issuers(request.user).select_related("department", "division", "application")
-    return render(request, "issuers/register.html", {"issuers": issuers})
+    return render(request, "issuers/register.html", {"issuers": paginate(request, issuers)})
 
 
 @login_required
