@@ -1,12 +1,14 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
 from issuers.models import Department
+
+from . import audit
 
 
 class Application(models.Model):
@@ -363,7 +365,7 @@ class CaseEvent(models.Model):
     change_request = models.ForeignKey(
         ChangeRequest, on_delete=models.PROTECT, related_name="events", null=True
     )
-    at = models.DateTimeField(_("time"), auto_now_add=True)
+    at = models.DateTimeField(_("time"), editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -373,6 +375,9 @@ class CaseEvent(models.Model):
     status_after = models.CharField(max_length=12, choices=CASE_STATUSES, blank=True)
     reason = models.TextField(_("reason or comment"), blank=True)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -394,10 +399,22 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
         if self.pk is not None:
             raise PermissionError("The case timeline is append-only.")
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            audit.chain(self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
         raise PermissionError("The case timeline is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The end of the timeline's hash chain; its row lock orders concurrent writers."""
+
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=audit.GENESIS)
+
+    def __str__(self) -> str:
+        return f"#{self.last_sequence}"
 
 
 class IssuanceProcess(Process):
