@@ -24,7 +24,8 @@ def in_jurisdiction(cases: QuerySet, user: AbstractBaseUser) -> QuerySet:
     """Filter cases (applications or change requests) to what user may see.
 
     Own department's cases; a province also its municipalities'; the Ministry all.
-    Drafts stay private to the applying department until they are submitted.
+    A case stays private to the applying department until it is first submitted
+    (a draft, or a draft withdrawn without ever being submitted).
     """
     if user.is_authenticated and user.is_active and user.is_superuser:
         return cases
@@ -32,7 +33,7 @@ def in_jurisdiction(cases: QuerySet, user: AbstractBaseUser) -> QuerySet:
     if department is None:
         return cases.none()
     own = Q(department=department)
-    submitted = ~Q(status="draft")
+    submitted = Q(submitted_at__isnull=False)
     if department.kind == Department.Kind.MINISTRY:
         return cases.filter(submitted)
     if department.kind == Department.Kind.PROVINCIAL:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from issuers import file_structure
 from issuers.models import CardSpecification, Issuer
 
-from .actions import ActionRefused, record_event, require_complete, set_status
+from .actions import ActionRefused, record_event, require_complete, resubmit, set_status
 from .models import CaseEvent, ChangeKind, ChangeRequest
 from .uploads import check_upload
 
@@ -69,7 +69,8 @@ def route_for(kinds: list[str]) -> str:
     return ChangeKind.Route.FILING
 
 
-def _reroute(change: ChangeRequest) -> None:
+def reroute(change: ChangeRequest) -> None:
+    """Decide the route from the diff and the table of kinds as they are now."""
     kinds = kinds_of_change(change, compute_diff(change))
     change.change_kinds = kinds
     change.route = route_for(kinds) if kinds else ""
@@ -121,7 +122,7 @@ def update_change_request(change: ChangeRequest, *, by: AbstractBaseUser, data: 
     for field in changed:
         setattr(change, field, data[field])
     change.save(update_fields=changed)
-    _reroute(change)
+    reroute(change)
     labels = [str(ChangeRequest._meta.get_field(f).verbose_name) for f in changed]
     record_event(change, Action.EDITED, by=by, detail=", ".join(labels)[:255])
 
@@ -132,7 +133,7 @@ def replace_surface(change: ChangeRequest, upload: UploadedFile, *, by: Abstract
     change.surface_content_type = check_upload(upload)
     change.surface.save("surface", upload, save=False)
     change.save(update_fields=["surface", "surface_content_type"])
-    _reroute(change)
+    reroute(change)
     record_event(change, Action.MATERIAL_UPLOADED, by=by, detail=_("New card surface design"))
 
 
@@ -143,7 +144,7 @@ def replace_file_structure(
     _require_editable(change)
     change.file_structure = file_structure.validate(nodes)
     change.save(update_fields=["file_structure"])
-    _reroute(change)
+    reroute(change)
     record_event(change, Action.EDITED, by=by, detail=_("File structure"))
 
 
@@ -156,6 +157,7 @@ def submit_change_request(change: ChangeRequest, *, by: AbstractBaseUser) -> Non
         raise ActionRefused(_("Only a draft can be submitted."))
     if not change.description.strip():
         raise ActionRefused(_("Say what changes and why before submitting."))
+    reroute(change)
     require_complete(change)
     change.submitted_at = timezone.now()
     before = set_status(change, change.status_after_submission(), "submitted_at")
@@ -167,6 +169,12 @@ def submit_change_request(change: ChangeRequest, *, by: AbstractBaseUser) -> Non
         detail=f"{change.get_route_display()}: {', '.join(change.change_kinds)}"[:255],
     )
     ChangeFlow.submit.run(change_request=change)
+
+
+def resubmit_change_request(change: ChangeRequest, *, by: AbstractBaseUser, note: str) -> None:
+    """After a return: routed again by what the corrected request changes."""
+    reroute(change)
+    resubmit(change, by=by, note=note)
 
 
 @transaction.atomic

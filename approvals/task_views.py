@@ -85,11 +85,13 @@ def acknowledgement_view(request: HttpRequest, **kwargs) -> HttpResponse:  # noq
 
 def correction_view(request: HttpRequest, **kwargs) -> HttpResponse:  # noqa: ANN003
     form = CorrectionForm(request.POST or None)
+    case = _case(request)
+    resubmit = (
+        actions.resubmit if isinstance(case, Application) else changes.resubmit_change_request
+    )
     if form.is_valid():
         try:
-            actions.resubmit(
-                _case(request), by=request.user, note=form.cleaned_data["note"].strip()
-            )
+            resubmit(case, by=request.user, note=form.cleaned_data["note"].strip())
         except actions.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:

@@ -9,10 +9,22 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.views.generic import RedirectView
 from viewflow.workflow.flow import FlowAppViewset
-from viewflow.workflow.flow.views import DashboardTaskListView
+from viewflow.workflow.flow.views import DashboardTaskListView, FlowChartView
 
 from .access import visible_processes
 from .models import ChangeProcess
+
+
+class ScopedChartView(FlowChartView):
+    """The chart of one case shows which steps are done: only within jurisdiction."""
+
+    def dispatch(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None:
+            processes = visible_processes(request.user, self.flow_class.process_class)
+            if not processes.filter(pk=process_pk).exists():
+                raise Http404
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ScopedTaskListView(DashboardTaskListView):
@@ -23,6 +35,7 @@ class ScopedTaskListView(DashboardTaskListView):
 
 class ScopedFlowViewset(FlowAppViewset):
     task_list_view_class = ScopedTaskListView
+    chart_view_class = ScopedChartView
 
     @property
     def case_list_name(self) -> str:

@@ -15,7 +15,7 @@ LEVELS = ["MF", "DDF", "DF", "EF"]
 EF_TYPES = ["transparent", "linear_fixed", "linear_variable", "cyclic"]
 RECORD_FORMATS = ["an", "cn", "b", "n"]
 FID = re.compile(r"^[0-9A-F]{4}$")
-AID = re.compile(r"^[0-9A-F]{10,32}$")
+AID = re.compile(r"^(?:[0-9A-F]{2}){5,16}$")
 TAG = re.compile(r"^[0-9A-F]{2}$")
 NODE_KEYS = ("path", "level", "fid", "name", "aid", "ef_type", "records")
 
@@ -77,6 +77,7 @@ def normalise(nodes: list[dict]) -> list[dict]:
     result = []
     for node in nodes:
         clean = {key: node.get(key) or ("" if key != "records" else []) for key in NODE_KEYS}
+        clean["path"] = str(clean["path"]).upper()
         clean["fid"] = str(clean["fid"]).upper()
         clean["aid"] = str(clean["aid"]).upper()
         clean["records"] = [
@@ -96,6 +97,10 @@ def validate(nodes: list[dict]) -> list[dict]:
     """Check the tree's rules; returns the normalised nodes or raises ValidationError."""
     if not isinstance(nodes, list):
         raise ValidationError(_("The file structure must be a list of nodes."))
+    if not all(_is_node(n) for n in nodes):
+        raise ValidationError(
+            _("Each node must be an object with a text path, and its records a list of objects.")
+        )
     nodes = normalise(nodes)
     errors = []
     by_path = {}
@@ -112,6 +117,13 @@ def validate(nodes: list[dict]) -> list[dict]:
     if errors:
         raise ValidationError(errors)
     return nodes
+
+
+def _is_node(node: object) -> bool:
+    if not isinstance(node, dict) or not isinstance(node.get("path"), str):
+        return False
+    records = node.get("records") or []
+    return isinstance(records, list) and all(isinstance(r, dict) for r in records)
 
 
 def _node_errors(node: dict, by_path: dict) -> list[str]:
