@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install system-deps lint messages
+.PHONY: run test install system-deps lint deploy-check messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,8 +33,14 @@ run: install
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -r approvals issuers config -x "*/migrations/*"
 
-test: install lint
+# The production profile must pass Django's deployment checks.
+deploy-check: $(STAMP)
+	DEBUG=false SECRET_KEY=ci-only-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+test: install lint deploy-check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -q
 

@@ -170,7 +170,8 @@ def resubmit(case: Application | ChangeRequest, *, by: AbstractBaseUser, note: s
 
 
 class Outcome:
-    PASS = "pass"  # noqa: S105 - an outcome, not a password
+    # An outcome, not a password.
+    PASS = "pass"  # noqa: S105  # nosec B105
     RETURN = "return"
     REJECT = "reject"
 

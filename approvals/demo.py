@@ -14,7 +14,8 @@ from issuers.models import Department, Issuer
 from .flows import ChangeFlow, IssuanceFlow
 from .models import Application, ChangeRequest, Material
 
-DEMO_PASSWORD = "demo-password"
+# The published password of the demo users (README); never used outside demo data.
+DEMO_PASSWORD = "demo-password"  # nosec B105
 
 # username: (department name, English name, kind, division code)
 PERSONAS = {
