@@ -50,6 +50,12 @@ def _has_view_permission(flow_instance, user, obj=None) -> bool:  # noqa: ANN001
     return visible_processes(user, flow_instance.process_class).filter(pk=obj.pk).exists()
 
 
+def _has_manage_permission(flow_instance, user, obj=None) -> bool:  # noqa: ANN001
+    """Nobody, the superuser included, may cancel, undo or revive steps of a case: each
+    decision is a legal act and changes only through the procedure, with its timeline entry."""
+    return False
+
+
 class OfficialTask(flow.View):
     """A task done by a department's officials.
 
@@ -188,6 +194,7 @@ class IssuanceFlow(flow.Flow):
         actions.allocate_issuer(activation.process.application)
 
     has_view_permission = _has_view_permission
+    has_manage_permission = _has_manage_permission
 
 
 class ChangeFlow(flow.Flow):
@@ -318,3 +325,4 @@ class ChangeFlow(flow.Flow):
         changes.put_in_force(activation.process.change_request)
 
     has_view_permission = _has_view_permission
+    has_manage_permission = _has_manage_permission
