@@ -142,7 +142,10 @@ def replace_file_structure(
     change: ChangeRequest, nodes: list[dict], *, by: AbstractBaseUser
 ) -> None:
     _require_editable(change)
-    change.file_structure = file_structure.validate(nodes)
+    nodes = file_structure.validate(nodes)
+    if nodes == file_structure.normalise(change.file_structure):
+        return
+    change.file_structure = nodes
     change.save(update_fields=["file_structure"])
     reroute(change)
     record_event(change, Action.EDITED, by=by, detail=_("File structure"))
