@@ -18,7 +18,8 @@ class StaticFilesOnlyFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         if not url.startswith(STATIC_PREFIX):
             raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
-        path = finders.find(url.removeprefix(STATIC_PREFIX).split("?")[0])
+        relative = url.removeprefix(STATIC_PREFIX).split("?")[0]
+        path = finders.find(relative) if ".." not in relative.split("/") else None
         if not path:
             raise ValueError(f"No static file for {url!r}.")
         with open(path, "rb") as handle:
