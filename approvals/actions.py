@@ -74,9 +74,32 @@ def applicant_department(user: AbstractBaseUser) -> Department:
     return department
 
 
+def refuse_second_application(department: Department) -> None:
+    """One issuing area, one issuer ID: while an application is in progress or approved,
+    the department cannot start another (changes go through change requests)."""
+    existing = department.applications.exclude(status=Status.REJECTED).first()
+    if existing is None:
+        return
+    if existing.status in (Status.APPROVED, Status.FILED):
+        raise ActionRefused(
+            _(
+                "%(department)s is already an approved issuer. To change what it registered, "
+                "request a change from its page in the issuer register."
+            )
+            % {"department": department}
+        )
+    raise ActionRefused(
+        _("%(department)s already has an application in progress (%(reference)s).")
+        % {"department": department, "reference": existing.reference}
+    )
+
+
 @transaction.atomic
 def create_application(*, by: AbstractBaseUser, data: dict) -> Application:
     department = applicant_department(by)
+    # Lock the department so two drafts can't be started at once.
+    Department.objects.select_for_update().filter(pk=department.pk).first()
+    refuse_second_application(department)
     application = Application.objects.create(department=department, created_by=by, **data)
     record_event(application, Action.CREATED, by=by)
     return application

@@ -147,24 +147,12 @@ def seed_cases(users: dict) -> None:
     flow = IssuanceFlow
     officer = {name: Officer(user) for name, user in users.items()}
 
+    # Hangzhou has no case: the README's walk-through starts there.
     # Ningbo: awaiting the Zhejiang examination.
     officer["ningbo"].apply()
 
-    # Shenzhen: passed by Guangdong, awaiting the Ministry.
-    shenzhen = officer["shenzhen"].apply()
-    officer["guangdong"].decide(shenzhen, flow.provincial_examination, "pass")
-
-    # Hangzhou: returned by Zhejiang for correction.
-    hangzhou = officer["hangzhou"].apply(planned_quantity=800_000)
-    officer["zhejiang"].decide(
-        hangzhou,
-        flow.provincial_examination,
-        "return",
-        "卡面样式不符合全国统一样式，请修改后重新提交。"
-        "The card surface does not follow the unified style.",
-    )
-
-    # A second Shenzhen application, rejected by the Ministry.
+    # Shenzhen: a first application rejected by the Ministry, a second one passed by
+    # Guangdong and awaiting the Ministry.
     rejected = officer["shenzhen"].apply(card_product="SZ-2 接触式卡", spec_version="2.00")
     officer["guangdong"].decide(rejected, flow.provincial_examination, "pass")
     officer["ministry"].decide(
@@ -173,48 +161,60 @@ def seed_cases(users: dict) -> None:
         "reject",
         "2.00 规范卡片已不再受理新的发行申请。New issuance on 2.00 cards is no longer accepted.",
     )
+    shenzhen = officer["shenzhen"].apply()
+    officer["guangdong"].decide(shenzhen, flow.provincial_examination, "pass")
+
+    # Zhejiang itself: returned by the Ministry for correction.
+    zhejiang = officer["zhejiang"].apply(planned_quantity=800_000)
+    officer["ministry"].decide(
+        zhejiang,
+        flow.ministry_review,
+        "return",
+        "卡面样式不符合全国统一样式，请修改后重新提交。"
+        "The card surface does not follow the unified style.",
+    )
 
     # Guangdong itself: approved, awaiting filing.
     guangdong = officer["guangdong"].apply(contact_person="李华", contact_phone="020-8888 1111")
     officer["ministry"].decide(guangdong, flow.ministry_review, "pass")
 
-    # Beijing and Hangzhou: approved and filed.
+    # Beijing: approved and filed, then changes.
     beijing = officer["beijing"].apply(contact_person="王芳", contact_phone="010-8888 2222")
     officer["ministry"].decide(beijing, flow.ministry_review, "pass")
     officer["ministry"].file(beijing, "ICRC-2026-0001")
-    hangzhou_filed = officer["hangzhou"].apply(card_product="EW-SSC3 接触式卡")
-    officer["zhejiang"].decide(hangzhou_filed, flow.provincial_examination, "pass")
-    officer["ministry"].decide(hangzhou_filed, flow.ministry_review, "pass")
-    officer["ministry"].file(hangzhou_filed, "ICRC-2026-0002")
-    seed_change_requests(officer, beijing.issuer, hangzhou_filed.issuer)
+    seed_change_requests(officer, beijing.issuer)
 
 
-def seed_change_requests(officer: dict, beijing: Issuer, hangzhou: Issuer) -> None:
+def seed_change_requests(officer: dict, beijing: Issuer) -> None:
     flow = ChangeFlow
-    # Beijing: more cards, filed for the record and acknowledged (version 2) ...
+    # More cards: filed for the record and acknowledged (version 2).
     more_cards = officer["beijing"].request_change(
         beijing, description="增加拟发卡数量 / more planned cards", planned_quantity=2_000_000
     )
     officer["beijing"].post(f"/changes/{more_cards.pk}/submit/")
     officer["ministry"].decide(more_cards, flow.acknowledgement, "pass")
-    # ... then a new card surface, awaiting the Ministry's re-approval.
+    # A local extension DF in the file structure: re-approval, rejected.
+    extension = officer["beijing"].request_change(
+        beijing, description="本地扩充应用 DF05 / local extension DF05"
+    )
+    officer["beijing"].post(
+        f"/changes/{extension.pk}/structure/node/",
+        {"node-path": "3F00/DF05", "node-level": "DF", "node-aid": "D15600000505"},
+    )
+    officer["beijing"].post(f"/changes/{extension.pk}/submit/")
+    officer["ministry"].decide(
+        extension,
+        flow.ministry_review,
+        "reject",
+        "本地扩充文件须先通过标准符合性审核。The extension must pass the conformance review first.",
+    )
+    # A new card surface: awaiting the Ministry's re-approval.
     surface = officer["beijing"].request_change(beijing, description="新版卡面 / new card surface")
     officer["beijing"].post(
         f"/changes/{surface.pk}/surface/",
         {"surface": SimpleUploadedFile("surface.pdf", sample_pdf("surface v2"), "application/pdf")},
     )
     officer["beijing"].post(f"/changes/{surface.pk}/submit/")
-    # Hangzhou: a new supplier, filed for the record but returned as incomplete.
-    supplier = officer["hangzhou"].request_change(
-        hangzhou, description="更换供卡厂商 / new card supplier", card_supplier="金邦达有限公司"
-    )
-    officer["hangzhou"].post(f"/changes/{supplier.pk}/submit/")
-    officer["ministry"].decide(
-        supplier,
-        flow.acknowledgement,
-        "return",
-        "请附新厂商的安全生产环境证明。Attach the supplier's certificate.",
-    )
 
 
 def seed_demo() -> bool:

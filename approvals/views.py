@@ -38,6 +38,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if status in Application.Status.values:
         applications = applications.filter(status=status)
     department = department_of(request.user)
+    try:
+        actions.refuse_second_application(actions.applicant_department(request.user))
+        may_apply = True
+    except actions.ActionRefused:
+        may_apply = False
     return render(
         request,
         "approvals/case_list.html",
@@ -45,7 +50,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "applications": paginate(request, applications),
             "statuses": Application.Status.choices,
             "current_status": status,
-            "may_apply": department is not None and department.may_apply,
+            "may_apply": may_apply,
             "department": department,
         },
     )
@@ -54,7 +59,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
     try:
-        actions.applicant_department(request.user)
+        actions.refuse_second_application(actions.applicant_department(request.user))
     except actions.ActionRefused as refusal:
         return render(request, "approvals/refused.html", {"reason": str(refusal)}, status=403)
     form = ApplicationForm(request.POST or None)

@@ -126,3 +126,36 @@ def test_extra_posted_fields_change_nothing(client_for, personas):
     assert draft.planned_quantity == 7
     assert draft.status == Application.Status.DRAFT
     assert draft.created_by == personas["hangzhou"]
+
+
+def test_a_department_cannot_start_a_second_application_while_one_is_open(client_for):
+    hangzhou = client_for("hangzhou")
+    first = create_draft(hangzhou)
+    response = hangzhou.post("/cases/new/", APPLICATION_DATA)
+    assert response.status_code == 403
+    assert first.reference in response.content.decode()
+    assert Application.objects.count() == 1
+    assert "/cases/new/" not in hangzhou.get("/cases/").content.decode()
+
+
+def test_after_a_rejection_the_department_may_apply_again(client_for):
+    guangdong = client_for("guangdong")
+    rejected = apply(guangdong)
+    decide_url = task_url(rejected, Flow.ministry_review, "assign")
+    ministry = client_for("ministry")
+    ministry.post(decide_url)
+    ministry.post(
+        task_url(rejected, Flow.ministry_review, "execute"), {"outcome": "reject", "reasons": "No."}
+    )
+    assert create_draft(guangdong).status == Application.Status.DRAFT
+
+
+def test_an_approved_issuer_is_pointed_to_change_requests(client_for):
+    guangdong = client_for("guangdong")
+    application = apply(guangdong)
+    ministry = client_for("ministry")
+    ministry.post(task_url(application, Flow.ministry_review, "assign"))
+    ministry.post(task_url(application, Flow.ministry_review, "execute"), {"outcome": "pass"})
+    response = guangdong.post("/cases/new/", APPLICATION_DATA)
+    assert response.status_code == 403
+    assert "request a change" in response.content.decode()

@@ -14,6 +14,7 @@ def test_seed_demo_creates_every_state_in_several_provinces_and_is_idempotent(db
     provinces = {a.department.division.code[:2] for a in Application.objects.all()}
     assert len(provinces) > 2
     assert ChangeRequest.objects.values("route").distinct().count() == 2
+    assert not Application.objects.filter(department__name__startswith="杭州市").exists()
     counts = Application.objects.count(), ChangeRequest.objects.count()
     call_command("seed_demo")
     assert (Application.objects.count(), ChangeRequest.objects.count()) == counts
