@@ -11,7 +11,26 @@ from issuers.models import Department
 from . import audit
 
 
-class Application(models.Model):
+class CaseRules:
+    """What applications and change requests share: both are a department's case,
+    decided by others and carrying a timeline (`events`)."""
+
+    def is_applicant(self, user: "settings.AUTH_USER_MODEL") -> bool:
+        """Whether user belongs to the applying side (four-eyes rule)."""
+        if user.pk == self.created_by_id:
+            return True
+        membership = getattr(user, "membership", None)
+        return membership is not None and membership.department_id == self.department_id
+
+    def last_reasons(self) -> "CaseEvent | None":
+        return (
+            self.events.filter(action__in=[CaseEvent.Action.RETURNED, CaseEvent.Action.REJECTED])
+            .order_by("-pk")
+            .first()
+        )
+
+
+class Application(CaseRules, models.Model):
     """An application to issue social security cards (发行注册申请), one per case."""
 
     class Status(models.TextChoices):
@@ -123,20 +142,6 @@ class Application(models.Model):
         present = self.current_materials()
         return [label for kind, label in Material.Kind.choices if kind not in present]
 
-    def is_applicant(self, user: "settings.AUTH_USER_MODEL") -> bool:
-        """Whether user belongs to the applying side (four-eyes rule)."""
-        if user.pk == self.created_by_id:
-            return True
-        membership = getattr(user, "membership", None)
-        return membership is not None and membership.department_id == self.department_id
-
-    def last_reasons(self) -> "CaseEvent | None":
-        return (
-            self.events.filter(action__in=[CaseEvent.Action.RETURNED, CaseEvent.Action.REJECTED])
-            .order_by("-pk")
-            .first()
-        )
-
 
 def material_upload_to(instance: "Material", filename: str) -> str:
     # The stored name never comes from the uploader.
@@ -206,7 +211,7 @@ def surface_upload_to(instance: models.Model, filename: str) -> str:
     return f"surfaces/{uuid.uuid4().hex}"
 
 
-class ChangeRequest(models.Model):
+class ChangeRequest(CaseRules, models.Model):
     """A request to change what an issuer registered (变更审批 / 变更备案), one per case."""
 
     class Status(models.TextChoices):
@@ -312,19 +317,6 @@ class ChangeRequest(models.Model):
         if self.needs_provincial_examination:
             return self.Status.PROVINCIAL_EXAMINATION
         return self.Status.MINISTRY_REVIEW
-
-    def is_applicant(self, user: "settings.AUTH_USER_MODEL") -> bool:
-        if user.pk == self.created_by_id:
-            return True
-        membership = getattr(user, "membership", None)
-        return membership is not None and membership.department_id == self.department_id
-
-    def last_reasons(self) -> "CaseEvent | None":
-        return (
-            self.events.filter(action__in=[CaseEvent.Action.RETURNED, CaseEvent.Action.REJECTED])
-            .order_by("-pk")
-            .first()
-        )
 
 
 CASE_STATUSES = list(
