@@ -98,7 +98,7 @@ def refuse_second_application(department: Department) -> None:
 def create_application(*, by: AbstractBaseUser, data: dict) -> Application:
     department = applicant_department(by)
     # Lock the department so two drafts can't be started at once.
-    Department.objects.select_for_update().filter(pk=department.pk).first()
+    Department.objects.select_for_update().filter(pk=department.pk).order_by("pk").first()
     refuse_second_application(department)
     application = Application.objects.create(department=department, created_by=by, **data)
     record_event(application, Action.CREATED, by=by)
