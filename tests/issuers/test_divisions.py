@@ -18,6 +18,8 @@ def test_divisions_load_from_the_packages_once():
         "330000",
     )
     assert not Division.objects.filter(code__regex=r"^(71|81|82)").exists()
+    prefectures = Division.objects.filter(level=Division.Level.PREFECTURE)
+    assert not prefectures.filter(name_en="").exists()
     assert load_divisions() == 0
 
 
