@@ -3,12 +3,16 @@ from django.shortcuts import render
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 
+from .access import visible_processes
 
-class FlowLockConflictMiddleware:
-    """Guards viewflow's task URLs.
 
-    - A task id under another case's process id is a 404: viewflow locks the case
-      named in the URL, so a mismatch would let two requests act on one task unlocked.
+class FlowUrlGuardMiddleware:
+    """Guards every viewflow URL that names a case (process_pk), in one place.
+
+    - A case outside the user's jurisdiction is a 404, whatever viewflow's own view would
+      have answered (its task index, for one, redirects and so confirms the task exists).
+    - A task id under another case's process id is a 404: viewflow locks the case named in
+      the URL, so a mismatch would let two requests act on one task unlocked.
     - When another official holds the case lock, the user gets a friendly 409 page.
     """
 
@@ -19,10 +23,23 @@ class FlowLockConflictMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs) -> None:  # noqa: ANN001
-        process_pk, task_pk = view_kwargs.get("process_pk"), view_kwargs.get("task_pk")
-        if process_pk is not None and task_pk is not None:
-            if not Task.objects.filter(pk=task_pk, process_id=process_pk).exists():
+        process_pk = view_kwargs.get("process_pk")
+        if process_pk is None:
+            return
+        flow = getattr(request.resolver_match.url_name, "extra", {}).get("flow")
+        if flow is not None and request.user.is_authenticated:
+            if (
+                not visible_processes(request.user, flow.process_class)
+                .filter(pk=process_pk)
+                .exists()
+            ):
                 raise Http404
+        task_pk = view_kwargs.get("task_pk")
+        if (
+            task_pk is not None
+            and not Task.objects.filter(pk=task_pk, process_id=process_pk).exists()
+        ):
+            raise Http404
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, FlowLockFailed):

@@ -106,7 +106,7 @@ def test_removing_a_membership_ends_access_at_the_next_request(client_for, perso
     response = zhejiang.post(
         task_url(hangzhou_case, EXAMINATION, "execute"), {"outcome": "pass", "reasons": ""}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # the case is no longer in their jurisdiction
     assert zhejiang.get(f"/cases/{hangzhou_case.pk}/").status_code == 404
     hangzhou_case.refresh_from_db()
     assert hangzhou_case.status == Application.Status.PROVINCIAL_EXAMINATION
