@@ -1,0 +1,35 @@
+"""Security headers, and generic error pages with DEBUG off."""
+
+from django.test import Client
+
+
+def test_pages_carry_the_security_headers(client_for):
+    response = client_for("hangzhou").get("/cases/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_missing_page_is_a_generic_404_without_debug_details(client_for, settings):
+    settings.DEBUG = False
+    response = client_for("hangzhou").get("/cases/999999/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Traceback" not in body
+    assert "visible_applications" not in body and "No Application matches" not in body
+
+
+def test_a_server_error_is_a_generic_500_without_a_traceback(personas, settings, monkeypatch):
+    from approvals import views
+
+    settings.DEBUG = False
+    monkeypatch.setattr(views, "visible_applications", lambda user: 1 / 0)
+    client = Client(raise_request_exception=False)
+    client.force_login(personas["hangzhou"])
+    response = client.get("/cases/")
+    assert response.status_code == 500
+    assert "ZeroDivisionError" not in response.content.decode()
