@@ -6,6 +6,7 @@ views inside viewflow's lock and transaction; the flow then routes on Applicatio
 
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -136,6 +137,11 @@ def upload_material(
         .first()
         or 0
     )
+    if version > settings.MATERIAL_MAX_VERSIONS:
+        raise ActionRefused(
+            _("This material already has %(count)s versions, the most one case may keep.")
+            % {"count": settings.MATERIAL_MAX_VERSIONS}
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -106,7 +106,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # Uploads: PDF and images only, checked by content.
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=20 * 1024 * 1024)
+MATERIAL_MAX_VERSIONS = env.int("MATERIAL_MAX_VERSIONS", default=20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Every form takes one file at most.
+DATA_UPLOAD_MAX_NUMBER_FILES = 2
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Issuer ID = ISSUER_ID_FORMAT filled with the area's GB/T 2260 code and the national

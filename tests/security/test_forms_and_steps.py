@@ -1,0 +1,94 @@
+"""Forms take only their own fields and files; steps happen only in order."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from approvals.demo import sample_pdf
+from approvals.flows import IssuanceFlow as Flow
+from approvals.models import Application, ChangeRequest, Material
+from tests.approvals.test_change_requests import filed_issuer, start_change
+from tests.helpers import act, apply, create_draft, decide, task_url, upload
+
+
+def test_a_material_keeps_at_most_the_configured_number_of_versions(client_for, settings):
+    settings.MATERIAL_MAX_VERSIONS = 2
+    hangzhou = client_for("hangzhou")
+    draft = create_draft(hangzhou)
+    for _ in range(3):
+        response = upload(hangzhou, draft, Material.Kind.CARD_SURFACE)
+    assert "the most one case may keep" in hangzhou.get(response.url).content.decode()
+    assert draft.materials.count() == 2
+
+
+def test_a_request_with_many_files_is_refused(client_for):
+    hangzhou = client_for("hangzhou")
+    draft = create_draft(hangzhou)
+    files = [SimpleUploadedFile(f"{n}.pdf", sample_pdf("x"), "application/pdf") for n in range(3)]
+    response = hangzhou.post(
+        f"/cases/{draft.pk}/materials/",
+        {"kind": "form", "file": files[0], "a": files[1], "b": files[2]},
+    )
+    assert response.status_code == 400
+    assert not Material.objects.exists()
+
+
+def test_extra_fields_on_the_change_request_form_change_nothing(client_for):
+    issuer = filed_issuer(client_for, "zhejiang")
+    zhejiang = client_for("zhejiang")
+    change = start_change(zhejiang, issuer)
+    fields = {f: getattr(change, f) for f in ChangeRequest.EDITABLE_FIELDS}
+    extra = {
+        "status": "approved",
+        "route": "filing",
+        "change_kinds": '["surface"]',
+        "issuer": "999",
+        "test_cards_required": "on",
+        "base_version": "999",
+    }
+    zhejiang.post(f"/changes/{change.pk}/edit/", {**fields, **extra, "description": "Why."})
+    change.refresh_from_db()
+    assert change.description == "Why."
+    assert change.status == ChangeRequest.Status.DRAFT
+    assert change.change_kinds == [] and change.route == ""
+    assert change.issuer == issuer and not change.test_cards_required
+
+
+def test_extra_fields_on_a_decision_change_nothing_but_the_decision(client_for):
+    application = apply(client_for("hangzhou"))
+    response = act(
+        client_for("zhejiang"),
+        application,
+        Flow.provincial_examination,
+        {"outcome": "return", "reasons": "Fix.", "status": "approved", "issuer_id": "X"},
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Application.Status.RETURNED
+    assert not hasattr(application, "issuer") or application.issuer is None
+
+
+def test_a_done_step_cannot_be_executed_again(client_for):
+    application = apply(client_for("hangzhou"))
+    zhejiang = client_for("zhejiang")
+    decide(zhejiang, application, Flow.provincial_examination, "pass")
+    task = application.process.task_set.get(flow_task=Flow.provincial_examination)
+    url = Flow.provincial_examination.reverse("execute", args=[application.process.pk, task.pk])
+    assert zhejiang.post(url, {"outcome": "reject", "reasons": "Again."}).status_code == 403
+    application.refresh_from_db()
+    assert application.status == Application.Status.MINISTRY_REVIEW
+
+
+def test_a_task_must_be_taken_before_it_is_executed(client_for):
+    application = apply(client_for("guangdong"))
+    ministry = client_for("ministry")
+    response = ministry.post(
+        task_url(application, Flow.ministry_review, "execute"), {"outcome": "pass"}
+    )
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.status == Application.Status.MINISTRY_REVIEW
+
+
+def test_there_is_no_way_to_file_before_approval(client_for):
+    application = apply(client_for("guangdong"))
+    assert not application.process.task_set.filter(flow_task=Flow.registry_filing).exists()
+    assert client_for("ministry").get(f"/cases/{application.pk}/filing-form.pdf").status_code == 404
