@@ -39,11 +39,18 @@ def test_a_missing_material_blocks_submission(hangzhou, draft):
 
 @pytest.mark.parametrize(
     "content",
-    [b"MZ\x90\x00\x03" + b"\x00" * 100, b"just some text", b"<html><script>x</script></html>"],
-    ids=["exe", "text", "html"],
+    [
+        (b"MZ\x90\x00\x03" + b"\x00" * 100, "x.pdf"),
+        (b"just some text", "x.pdf"),
+        (b"<html><script>x</script></html>", "x.pdf"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>', "x.pdf"),
+        (b"MZ\x90\x00\x03" + b"\x00" * 100, "x.pdf.exe"),
+    ],
+    ids=["exe", "text", "html", "svg", "pdf.exe"],
 )
 def test_a_renamed_non_pdf_is_refused(hangzhou, draft, content):
-    fake = SimpleUploadedFile("x.pdf", content, "application/pdf")
+    content, name = content
+    fake = SimpleUploadedFile(name, content, "application/pdf")
     response = upload(hangzhou, draft, Material.Kind.APPLICATION_FORM, fake)
     assert (
         "Only PDF documents and PNG or JPEG images" in hangzhou.get(response.url).content.decode()

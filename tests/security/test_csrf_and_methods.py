@@ -5,6 +5,7 @@ from django.test import Client
 
 from approvals.flows import IssuanceFlow
 from approvals.models import Application, CaseEvent
+from tests.approvals.test_change_requests import filed_issuer, start_change
 from tests.helpers import APPLICATION_DATA, apply, create_draft, task_url
 
 
@@ -12,7 +13,9 @@ from tests.helpers import APPLICATION_DATA, apply, create_draft, task_url
 def scenario(client_for):
     draft = create_draft(client_for("hangzhou"))
     submitted = apply(client_for("ningbo"))
-    return {"draft": draft, "submitted": submitted}
+    issuer = filed_issuer(client_for, "beijing")
+    change = start_change(client_for("beijing"), issuer)
+    return {"draft": draft, "submitted": submitted, "issuer": issuer, "change": change}
 
 
 def state_changing_urls(scenario) -> list[tuple[str, str]]:
@@ -25,6 +28,18 @@ def state_changing_urls(scenario) -> list[tuple[str, str]]:
         ("hangzhou", f"/cases/{draft.pk}/submit/"),
         ("zhejiang", task_url(submitted, node, "assign")),
         ("zhejiang", task_url(submitted, node, "execute")),
+        ("beijing", f"/changes/new/{scenario['issuer'].pk}/"),
+        *[
+            ("beijing", f"/changes/{scenario['change'].pk}/{suffix}")
+            for suffix in (
+                "edit/",
+                "surface/",
+                "structure/",
+                "structure/node/",
+                "submit/",
+                "withdraw/",
+            )
+        ],
     ]
 
 
@@ -36,7 +51,7 @@ def test_posts_without_a_csrf_token_are_refused(scenario, personas):
         response = client.post(url, APPLICATION_DATA)
         assert response.status_code == 403, url
     assert CaseEvent.objects.count() == events_before
-    assert Application.objects.count() == 2
+    assert Application.objects.count() == 3
 
 
 @pytest.mark.parametrize("suffix", ["submit/", "materials/"])

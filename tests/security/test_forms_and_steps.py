@@ -92,3 +92,12 @@ def test_there_is_no_way_to_file_before_approval(client_for):
     application = apply(client_for("guangdong"))
     assert not application.process.task_set.filter(flow_task=Flow.registry_filing).exists()
     assert client_for("ministry").get(f"/cases/{application.pk}/filing-form.pdf").status_code == 404
+
+
+def test_a_task_id_under_another_flows_urls_is_not_found(client_for):
+    application = apply(client_for("guangdong"))
+    task = application.process.task_set.get(flow_task=Flow.ministry_review)
+    url = f"/change/{application.process.pk}/ministry_review/{task.pk}/assign/"
+    assert client_for("ministry").post(url).status_code == 404
+    task.refresh_from_db()
+    assert task.owner is None

@@ -33,3 +33,27 @@ def test_a_server_error_is_a_generic_500_without_a_traceback(personas, settings,
     response = client.get("/cases/")
     assert response.status_code == 500
     assert "ZeroDivisionError" not in response.content.decode()
+
+
+def test_the_production_profile_secures_cookies_and_transport():
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, django; from django.conf import settings as s; django.setup(); "
+        "print(json.dumps([s.DEBUG, s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, "
+        "s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_SSL_REDIRECT]))"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "false", "SECRET_KEY": "x" * 60}
+    output = subprocess.run(  # noqa: S603 - our own interpreter and settings
+        [sys.executable, "-c", script],
+        env={**__import__("os").environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    debug, secure, httponly, samesite, csrf_secure, hsts, redirect = json.loads(output)
+    assert debug is False and secure and httponly and samesite == "Lax" and csrf_secure
+    assert hsts >= 31_536_000 and redirect
