@@ -101,3 +101,60 @@ def test_a_task_id_under_another_flows_urls_is_not_found(client_for):
     assert client_for("ministry").post(url).status_code == 404
     task.refresh_from_db()
     assert task.owner is None
+
+
+def test_extra_fields_on_the_filing_and_correction_forms_change_nothing(client_for):
+    from tests.helpers import pdf_upload
+
+    application = apply(client_for("guangdong"))
+    ministry = client_for("ministry")
+    decide(ministry, application, Flow.ministry_review, "pass")
+    issuer_id = application.issuer.issuer_id
+    data = {
+        "reference": "ICRC-9",
+        "filing_date": "2026-11-20",
+        "receipt": pdf_upload("r.pdf"),
+        "issuer_id": "0000000000000",
+        "serial": "999",
+        "status": "draft",
+    }
+    assert act(ministry, application, Flow.registry_filing, data).status_code == 302
+    application.refresh_from_db()
+    application.issuer.refresh_from_db()
+    assert application.status == Application.Status.FILED
+    assert application.issuer.issuer_id == issuer_id and application.issuer.serial == 1
+
+    other = apply(client_for("zhejiang"))
+    decide(ministry, other, Flow.ministry_review, "return", "Fix.")
+    zhejiang = client_for("zhejiang")
+    act(zhejiang, other, Flow.correction, {"note": "Done.", "status": "approved"})
+    other.refresh_from_db()
+    assert other.status == Application.Status.MINISTRY_REVIEW
+
+
+def test_removing_only_the_object_permission_ends_access_to_the_task(client_for, personas):
+    from guardian.shortcuts import remove_perm
+
+    application = apply(client_for("hangzhou"))
+    zhejiang = client_for("zhejiang")
+    assert (
+        zhejiang.post(task_url(application, Flow.provincial_examination, "assign")).status_code
+        == 302
+    )
+    department = personas["zhejiang"].membership.department
+    remove_perm("issuers.examine_application", personas["zhejiang"], department)
+    response = zhejiang.post(
+        task_url(application, Flow.provincial_examination, "execute"), {"outcome": "pass"}
+    )
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.status == Application.Status.PROVINCIAL_EXAMINATION
+
+
+def test_uploaded_files_have_no_public_url(client_for):
+    hangzhou = client_for("hangzhou")
+    draft = create_draft(hangzhou)
+    upload(hangzhou, draft, Material.Kind.CARD_SURFACE)
+    material = Material.objects.get()
+    for prefix in ("/media/", "/"):
+        assert hangzhou.get(prefix + material.file.name).status_code == 404

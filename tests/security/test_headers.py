@@ -57,3 +57,13 @@ def test_the_production_profile_secures_cookies_and_transport():
     debug, secure, httponly, samesite, csrf_secure, hsts, redirect = json.loads(output)
     assert debug is False and secure and httponly and samesite == "Lax" and csrf_secure
     assert hsts >= 31_536_000 and redirect
+
+
+def test_the_viewflow_pages_need_no_inline_script_under_the_csp(client_for):
+    import re
+
+    client = client_for("zhejiang")
+    for url in ("/cases/", "/issuance/queue/", "/issuance/inbox/", "/change/queue/", "/register/"):
+        html = client.get(url).content.decode()
+        inline = [tag for tag in re.findall(r"<script\b[^>]*>", html) if "src=" not in tag]
+        assert inline == [], (url, inline)
