@@ -1,3 +1,4 @@
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -22,24 +23,24 @@ class FlowUrlGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs) -> None:  # noqa: ANN001
+    def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ANN201
         process_pk = view_kwargs.get("process_pk")
         if process_pk is None:
-            return
+            return None
+        if not request.user.is_authenticated:
+            # The same answer for every case URL, so nobody can probe which ids exist.
+            return redirect_to_login(request.get_full_path())
         flow = getattr(request.resolver_match.url_name, "extra", {}).get("flow")
-        if flow is not None and request.user.is_authenticated:
-            if (
-                not visible_processes(request.user, flow.process_class)
-                .filter(pk=process_pk)
-                .exists()
-            ):
-                raise Http404
+        visible = visible_processes(request.user, flow.process_class) if flow else None
+        if visible is not None and not visible.filter(pk=process_pk).exists():
+            raise Http404
         task_pk = view_kwargs.get("task_pk")
         if (
             task_pk is not None
             and not Task.objects.filter(pk=task_pk, process_id=process_pk).exists()
         ):
             raise Http404
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, FlowLockFailed):

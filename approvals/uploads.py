@@ -1,6 +1,7 @@
 """Checks on uploaded files: the type is read from the content, never from the name."""
 
 import re
+import zlib
 
 import filetype
 from django.conf import settings
@@ -14,11 +15,29 @@ ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jp
 # PDF name objects that make a document act on its own when opened.
 ACTIVE_PDF_NAMES = ("JavaScript", "JS", "OpenAction", "AA", "Launch", "EmbeddedFile", "RichMedia")
 PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})+)")
+STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+# A decompressed stream larger than this is not inflated further (a zip bomb guard).
+MAX_INFLATED_BYTES = 50 * 1024 * 1024
+
+
+def _inflated_streams(data: bytes) -> list[bytes]:
+    """The contents of Flate-compressed streams: object streams can hide dictionaries there."""
+    inflated, budget = [], MAX_INFLATED_BYTES
+    for stream in STREAM.findall(data):
+        try:
+            content = zlib.decompressobj().decompress(stream, budget)
+        except zlib.error:
+            continue
+        budget -= len(content)
+        inflated.append(content)
+        if budget <= 0:
+            break
+    return inflated
 
 
 def _pdf_names(data: bytes) -> set[str]:
     names = set()
-    for raw in PDF_NAME.findall(data):
+    for raw in PDF_NAME.findall(b"\n".join([data, *_inflated_streams(data)])):
         decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
         names.add(decoded.decode("latin-1"))
     return names
