@@ -182,9 +182,15 @@ def resubmit_change_request(change: ChangeRequest, *, by: AbstractBaseUser, note
 
 @transaction.atomic
 def withdraw_change_request(change: ChangeRequest, *, by: AbstractBaseUser) -> None:
-    """A draft that will not be pursued; frees the issuer for another change request."""
-    if change.status != Status.DRAFT:
-        raise ActionRefused(_("Only a draft can be withdrawn."))
+    """A draft, or a request returned for correction, that the issuer will not pursue.
+    Frees the issuer for another change request; the registered version stays as it is."""
+    from .flows import ChangeFlow
+
+    if change.status not in (Status.DRAFT, Status.RETURNED):
+        raise ActionRefused(_("Only a draft or a returned change request can be withdrawn."))
+    if change.status == Status.RETURNED:
+        # Ends the waiting correction task, under the case lock.
+        ChangeFlow.instance.cancel(change.process)
     before = set_status(change, Status.WITHDRAWN)
     record_event(change, Action.WITHDRAWN, by=by, status_before=before)
 

@@ -797,6 +797,22 @@ def test_a_new_change_request_is_allowed_after_the_first_is_rejected(client_for)
     assert second.base_version.version == 1
 
 
+def test_a_returned_change_request_can_be_withdrawn_which_frees_the_issuer(client_for):
+    hangzhou, ministry = client_for("hangzhou"), client_for("ministry")
+    issuer = filed_issuer(client_for, "hangzhou")
+    first = request_change(hangzhou, issuer, planned_quantity=1_100_000)
+    submit_change(hangzhou, first)
+    decide(ministry, first, Flow.acknowledgement, "return", "Why?")
+    assert withdraw_change(hangzhou, first).status_code == 302
+    first.refresh_from_db()
+    assert first.status == Status.WITHDRAWN
+    first.process.refresh_from_db()
+    assert first.process.status == "CANCELED"
+    assert not first.process.task_set.filter(status__in=["NEW", "ASSIGNED"]).exists()
+    assert current(issuer).version == 1
+    assert start_change(hangzhou, issuer).status == Status.DRAFT
+
+
 def test_only_a_draft_can_be_withdrawn_and_only_by_its_department(client_for):
     hangzhou, zhejiang = client_for("hangzhou"), client_for("zhejiang")
     change = start_change(hangzhou, filed_issuer(client_for, "hangzhou"))
