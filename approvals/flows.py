@@ -3,12 +3,13 @@
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from issuers.models import Department
 
 from . import actions, changes, task_views
 from .access import department_of, visible_processes
+from .locks import case_lock
 from .models import Application, ChangeKind, ChangeProcess, ChangeRequest, IssuanceProcess
 
 Status = Application.Status
@@ -89,7 +90,7 @@ class IssuanceFlow(flow.Flow):
     """
 
     process_class = IssuanceProcess
-    lock_impl = lock.select_for_update_lock
+    lock_impl = case_lock
 
     # applicant
     submit = (
@@ -205,7 +206,7 @@ class ChangeFlow(flow.Flow):
     """
 
     process_class = ChangeProcess
-    lock_impl = lock.select_for_update_lock
+    lock_impl = case_lock
 
     # issuer
     submit = (

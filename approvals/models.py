@@ -20,7 +20,10 @@ class CaseRules:
         if user.pk == self.created_by_id:
             return True
         membership = getattr(user, "membership", None)
-        return membership is not None and membership.department_id == self.department_id
+        if membership is not None and membership.department_id == self.department_id:
+            return True
+        # An official who acted for the applicant stays on that side after moving department.
+        return self.events.filter(actor=user, action__in=CaseEvent.APPLICANT_ACTIONS).exists()
 
     def last_reasons(self) -> "CaseEvent | None":
         return (
@@ -351,6 +354,16 @@ class CaseEvent(models.Model):
         VERSION_CREATED = "version", _("New registered version in force")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    # What only the applying side does; whoever did any of it may not decide the case.
+    APPLICANT_ACTIONS = (
+        Action.CREATED,
+        Action.EDITED,
+        Action.MATERIAL_UPLOADED,
+        Action.SUBMITTED,
+        Action.RESUBMITTED,
+        Action.WITHDRAWN,
+    )
+
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="events", null=True
     )
@@ -398,7 +411,6 @@ class CaseEvent(models.Model):
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
         raise PermissionError("The case timeline is append-only.")
 
-
 class AuditChainHead(models.Model):
     """The end of the timeline's hash chain; its row lock orders concurrent writers."""
 
@@ -439,3 +451,4 @@ class ChangeProcess(Process):
     @property
     def case(self) -> ChangeRequest:
         return self.change_request
+

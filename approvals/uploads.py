@@ -1,7 +1,7 @@
 """Checks on uploaded files: the type is read from the content, never from the name."""
 
-import re
-import zlib
+import io
+import logging
 
 import filetype
 from django.conf import settings
@@ -9,38 +9,58 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
-# PDF name objects that make a document act on its own when opened.
-ACTIVE_PDF_NAMES = ("JavaScript", "JS", "OpenAction", "AA", "Launch", "EmbeddedFile", "RichMedia")
-PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})+)")
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
-# A decompressed stream larger than this is not inflated further (a zip bomb guard).
-MAX_INFLATED_BYTES = 50 * 1024 * 1024
+# PDF names that make a document act on its own when opened, as dictionary keys
+# (/OpenAction, /AA, /JS…) or as action and file types (/S /JavaScript, /Type /EmbeddedFile).
+ACTIVE_PDF_NAMES = frozenset(
+    {"JavaScript", "JS", "OpenAction", "AA", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia"}
+)
 
 
-def _inflated_streams(data: bytes) -> list[bytes]:
-    """The contents of Flate-compressed streams: object streams can hide dictionaries there."""
-    inflated, budget = [], MAX_INFLATED_BYTES
-    for stream in STREAM.findall(data):
-        try:
-            content = zlib.decompressobj().decompress(stream, budget)
-        except zlib.error:
-            continue
-        budget -= len(content)
-        inflated.append(content)
-        if budget <= 0:
-            break
-    return inflated
+def active_pdf_names(data: bytes) -> set[str]:
+    """The active-content names found among the objects of a PDF.
+
+    The document is parsed, not scanned as bytes: names are read as a PDF reader reads them
+    (hex escapes decoded, object streams unpacked whatever their filters), and image or page
+    content is never mistaken for a name.
+    """
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        raise ValidationError(
+            _("This PDF is encrypted or password-protected. Please upload an unprotected PDF.")
+        )
+    pending: list = [reader.trailer, *_every_object(reader)]
+    seen: set[tuple[int, int]] = set()
+    found: set[str] = set()
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, IndirectObject):
+            if (obj.idnum, obj.generation) in seen:
+                continue
+            seen.add((obj.idnum, obj.generation))
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):  # stream objects included
+            found.update(key[1:] for key in obj if key[1:] in ACTIVE_PDF_NAMES)
+            pending.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            pending.extend(obj)
+        elif isinstance(obj, NameObject) and obj[1:] in ACTIVE_PDF_NAMES:
+            found.add(obj[1:])
+    return found
 
 
-def _pdf_names(data: bytes) -> set[str]:
-    names = set()
-    for raw in PDF_NAME.findall(b"\n".join([data, *_inflated_streams(data)])):
-        decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
-        names.add(decoded.decode("latin-1"))
-    return names
+def _every_object(reader: PdfReader) -> list[IndirectObject]:
+    """Every object in the cross-reference tables, reachable from the catalog or not."""
+    numbers = {
+        (number, generation) for generation, table in reader.xref.items() for number in table
+    }
+    numbers.update((number, 0) for number in reader.xref_objStm)
+    return [IndirectObject(number, generation, reader) for number, generation in sorted(numbers)]
 
 
 def check_upload(upload: UploadedFile) -> str:
@@ -60,7 +80,13 @@ def check_upload(upload: UploadedFile) -> str:
             _("Only PDF documents and PNG or JPEG images are accepted. This file is not one.")
         )
     if kind.mime == "application/pdf":
-        active = _pdf_names(data).intersection(ACTIVE_PDF_NAMES)
+        try:
+            active = active_pdf_names(data)
+        except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as error:
+            logging.getLogger(__name__).info("Unreadable PDF refused: %r", error)
+            raise ValidationError(
+                _("This PDF could not be read. Please save it again as a plain PDF and upload it.")
+            ) from error
         if active:
             raise ValidationError(
                 _("This PDF contains active content (%(names)s). Please upload a plain PDF.")
