@@ -17,6 +17,7 @@ from issuers.file_structure import national_structure
 from issuers.identifiers import next_issuer_id
 from issuers.models import CardSpecification, Department, Issuer
 
+from . import background
 from .models import Application, CaseEvent, ChangeRequest, Material
 from .uploads import check_upload
 
@@ -38,7 +39,7 @@ def record_event(
     detail: str = "",
 ) -> CaseEvent:
     membership = getattr(by, "membership", None) if by is not None else None
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         application=case if isinstance(case, Application) else None,
         change_request=case if isinstance(case, ChangeRequest) else None,
         action=action,
@@ -49,6 +50,8 @@ def record_event(
         reason=reason,
         detail=detail,
     )
+    background.after_event(event)
+    return event
 
 
 def set_status(case: Application | ChangeRequest, status: str, *extra_fields: str) -> str:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from issuers import file_structure
 
-from . import changes
+from . import background, changes
 from .access import (
     department_of,
     get_change_request_for_user,
@@ -18,9 +18,9 @@ from .access import (
     visible_issuers,
 )
 from .actions import ActionRefused
-from .documents import attachment_response, render_pdf
+from .documents import attachment_response
 from .forms import ChangeRequestForm, FileStructureForm, NodeForm, SurfaceForm
-from .models import ChangeRequest
+from .models import CaseDocument, ChangeRequest
 from .views import open_tasks, paginate
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -209,16 +209,4 @@ def change_decision(request: HttpRequest, pk: int) -> HttpResponse:
     change = get_change_request_for_user(request.user, pk)
     if change.status not in (ChangeRequest.Status.APPROVED, ChangeRequest.Status.ACKNOWLEDGED):
         raise Http404
-    version = change.issuer.specifications.get(change_request=change)
-    decision = change.events.filter(action__in=["approved", "acknowledged"]).last()
-    pdf = render_pdf(
-        "approvals/pdf/change_decision.html",
-        {
-            "change": change,
-            "version": version,
-            "decision": decision,
-            "diff": changes.compute_diff(change),
-        },
-    )
-    kind = "decision" if change.status == ChangeRequest.Status.APPROVED else "acknowledgement"
-    return attachment_response(pdf, f"{change.reference}-{kind}.pdf", "application/pdf")
+    return background.document_response(CaseDocument.Kind.CHANGE_DECISION, change)

@@ -62,6 +62,10 @@ def sample_pdf(title: str) -> bytes:
     return bytes(out)
 
 
+# A reserved domain (RFC 2606): demo e-mails can never reach anyone.
+DEMO_MAIL_DOMAIN = "ssc-demo.example"
+
+
 def ensure_personas() -> dict:
     User = get_user_model()
     users = {}
@@ -70,7 +74,9 @@ def ensure_personas() -> dict:
         department, _ = Department.objects.get_or_create(
             name=name, defaults={"name_en": name_en, "kind": kind, "division": division}
         )
-        user, created = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@{DEMO_MAIL_DOMAIN}"}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])

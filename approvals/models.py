@@ -411,6 +411,11 @@ class CaseEvent(models.Model):
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
         raise PermissionError("The case timeline is append-only.")
 
+    @property
+    def case(self) -> "Application | ChangeRequest":
+        return self.application or self.change_request
+
+
 class AuditChainHead(models.Model):
     """The end of the timeline's hash chain; its row lock orders concurrent writers."""
 
@@ -452,3 +457,58 @@ class ChangeProcess(Process):
     def case(self) -> ChangeRequest:
         return self.change_request
 
+
+class CaseDocument(models.Model):
+    """A document the system issued for a case, rendered once (in the background) and kept
+    as issued: later downloads serve these bytes, not a fresh rendering."""
+
+    class Kind(models.TextChoices):
+        DECISION_LETTER = "decision", _("Decision letter")
+        FILING_FORM = "filing_form", _("Filing form")
+        CHANGE_DECISION = "change", _("Change decision")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="documents", null=True
+    )
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.PROTECT, related_name="documents", null=True
+    )
+    file = models.FileField(upload_to="documents/%Y/", editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
+        constraints = [
+            # One of each kind per case: a re-delivered rendering task finds it already there.
+            models.UniqueConstraint(
+                fields=["kind", "application"],
+                condition=models.Q(application__isnull=False),
+                name="one_document_of_a_kind_per_application",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "change_request"],
+                condition=models.Q(change_request__isnull=False),
+                name="one_document_of_a_kind_per_change_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.application or self.change_request})"
+
+
+class Notification(models.Model):
+    """The e-mail about one timeline event; recorded so that a re-delivered task sends it once."""
+
+    event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="notification")
+    recipients = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.recipients or '-'}"

@@ -11,16 +11,16 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from . import actions
+from . import actions, background
 from .access import (
     department_of,
     get_application_for_user,
     get_material_for_user,
     visible_applications,
 )
-from .documents import attachment_response, render_pdf
+from .documents import attachment_response
 from .forms import ApplicationForm, MaterialForm
-from .models import Application, Material
+from .models import Application, CaseDocument, Material
 
 
 def paginate(request: HttpRequest, queryset, per_page: int = 50):  # noqa: ANN001, ANN201
@@ -204,22 +204,12 @@ def _issuer_or_404(application: Application):  # noqa: ANN202
 @login_required
 def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for_user(request.user, pk)
-    issuer = _issuer_or_404(application)
-    approval = application.events.filter(action="approved").select_related("actor").last()
-    pdf = render_pdf(
-        "approvals/pdf/decision_letter.html",
-        {"application": application, "issuer": issuer, "approval": approval},
-    )
-    return attachment_response(pdf, f"{application.reference}-decision.pdf", "application/pdf")
+    _issuer_or_404(application)
+    return background.document_response(CaseDocument.Kind.DECISION_LETTER, application)
 
 
 @login_required
 def filing_form(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for_user(request.user, pk)
-    issuer = _issuer_or_404(application)
-    approval = application.events.filter(action="approved").last()
-    pdf = render_pdf(
-        "approvals/pdf/filing_form.html",
-        {"application": application, "issuer": issuer, "approval": approval},
-    )
-    return attachment_response(pdf, f"{issuer.issuer_id}-filing-form.pdf", "application/pdf")
+    _issuer_or_404(application)
+    return background.document_response(CaseDocument.Kind.FILING_FORM, application)

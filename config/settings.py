@@ -3,6 +3,7 @@
 Safe development defaults: a fresh clone runs on SQLite with DEBUG on.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app server, compressed and cached (no separate web server).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +101,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+if DEBUG:
+    # Development serves static files from the apps (runserver, or whitenoise's finders);
+    # there is no collected STATIC_ROOT to warn about.
+    WHITENOISE_USE_FINDERS = True
+    warnings.filterwarnings("ignore", "No directory at", UserWarning, "whitenoise.base")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # In production `collectstatic` writes hashed, compressed copies that whitenoise serves
+    # with far-future cache headers.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded materials and receipts are never served from a public URL: only the
@@ -155,7 +173,50 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Mail: EMAIL_URL (e.g. smtp+tls://user:password@mail.example.org:587) or the console.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+globals().update({name: value for name, value in _email.items() if value not in (None, "")})
+# EMAIL_BACKEND alone also works, e.g. the file backend with EMAIL_FILE_PATH in tests.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ssc-approvals@localhost")
+# Where officials open the system; links in e-mails start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Cache and sessions: Redis when CACHE_URL is set (redis://host:6379/1), else in-process.
+# Sessions are written through to the database, so a Redis restart logs nobody out.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Background work (issued documents, e-mails, viewflow timers) runs on Celery with Redis when
+# CELERY_BROKER_URL is set. Without it (the embedded SQLite mode) tasks run in-process, right
+# after the transaction that queued them commits; no worker is needed.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Celery still takes a producer from its pool for an eager task: keep it in memory, so
+    # that the embedded mode never reaches for a broker on the network.
+    CELERY_BROKER_URL = "memory://"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="ssc")
+# Acknowledge a message only after its task finished, and take one at a time: a worker lost
+# mid-task leaves the message to be delivered again, to another worker or after a restart.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message taken by a worker that vanished (killed, machine lost) is delivered again once
+# visibility_timeout seconds have passed; the other workers look for such messages every
+# unacked_restore_interval seconds. The timeout must exceed the longest task (ours: seconds).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=30),
+    "unacked_restore_throttle": 1,
+}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "viewflow-timers": {"task": "approvals.tasks.fire_workflow_timers", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

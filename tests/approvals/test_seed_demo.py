@@ -1,9 +1,16 @@
 """The demo data command."""
 
-import pytest
-from django.core.management import CommandError, call_command
+from io import StringIO
 
-from approvals.models import Application, ChangeRequest
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from guardian.models import UserObjectPermission
+from viewflow.workflow.models import Process, Task
+
+from approvals.demo import DEMO_PASSWORD, PERSONAS
+from approvals.models import Application, CaseEvent, ChangeRequest, Material
+from issuers.models import CardSpecification, Department, Division, Issuer, Membership
 
 
 def test_seed_demo_creates_every_state_in_several_provinces_and_is_idempotent(db, settings):
@@ -26,3 +33,43 @@ def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
         call_command("seed_demo")
     call_command("seed_demo", force=True)
     assert Application.objects.exists()
+
+
+def test_seed_demo_creates_the_personas_and_a_second_run_creates_nothing(db, settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Demo cases created." in out.getvalue()
+
+    User = get_user_model()
+    for username, (name, name_en, kind, code) in PERSONAS.items():
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD)
+        department = user.membership.department
+        assert (department.name, department.name_en, department.kind) == (name, name_en, kind)
+        assert (department.division.code if department.division else None) == code
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+
+    provinces_by_status: dict[str, set[str]] = {}
+    for application in Application.objects.select_related("department__division"):
+        province = application.department.division.code[:2]
+        provinces_by_status.setdefault(application.status, set()).add(province)
+    for status in ("examination", "review", "returned", "rejected", "approved", "filed"):
+        assert provinces_by_status.get(status), status
+    assert len(set().union(*provinces_by_status.values())) >= 3
+    filed = Application.objects.get(status="filed")
+    assert filed.issuer.status == Issuer.Status.FILED
+
+    models = [
+        User, Department, Membership, Division, UserObjectPermission, Application, Material,
+        CaseEvent, Issuer, CardSpecification, ChangeRequest, Process, Task,
+    ]  # fmt: skip
+    counts = {model.__name__: model.objects.count() for model in models}
+    statuses = sorted(Application.objects.values_list("pk", "status"))
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Demo cases already present." in out.getvalue()
+    assert {model.__name__: model.objects.count() for model in models} == counts
+    assert sorted(Application.objects.values_list("pk", "status")) == statuses

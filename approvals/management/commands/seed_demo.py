@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from approvals.demo import DEMO_PASSWORD, PERSONAS, seed_demo
 
@@ -15,7 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):  # noqa: ANN002, ANN003
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Refusing to create demo users with DEBUG off. Use --force.")
-        created = seed_demo()
+        # The demo's history is made up: its notifications go nowhere, not to the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            created = seed_demo()
         self.stdout.write("Demo cases created." if created else "Demo cases already present.")
         users = ", ".join([*PERSONAS, "admin"])
         self.stdout.write(f"Users: {users}. Password for all: {DEMO_PASSWORD}")

@@ -1,0 +1,26 @@
+"""A Celery worker whose document rendering announces itself and then stalls, so that a
+test can kill the worker in the middle of a task. Used only by test_celery_worker.py."""
+
+import os
+import time
+from pathlib import Path
+
+from celery.signals import worker_process_init
+
+from config.celery import app
+
+__all__ = ["app"]
+
+
+@worker_process_init.connect
+def stall_rendering(**kwargs) -> None:  # noqa: ANN003
+    from approvals import background
+
+    render = background.render_pdf
+
+    def stalled(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        Path(os.environ["RENDER_STARTED"]).touch()
+        time.sleep(600)
+        return render(*args, **kw)
+
+    background.render_pdf = stalled
