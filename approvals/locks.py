@@ -38,7 +38,7 @@ class CaseLock(SelectForUpdateLock):
                 if attempt == self.attempts - 1:
                     raise FlowLockFailed(f"Lock failed for {flow_class}") from error
             # The same back-off as viewflow's lock; not a security use of random.
-            time.sleep(((attempt + 1) * random.random() + 2**attempt) / 2.5)  # noqa: S311
+            time.sleep(((attempt + 1) * random.random() + 2**attempt) / 2.5)  # noqa: S311  # nosec B311
 
 
 case_lock = CaseLock()
