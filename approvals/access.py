@@ -7,6 +7,9 @@ an object outside it is a 404, never a 403 that would confirm it exists.
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from issuers.models import Department, Issuer, Membership
 
@@ -14,35 +17,48 @@ from .models import Application, ChangeProcess, ChangeRequest, IssuanceProcess, 
 
 
 def department_of(user: AbstractBaseUser) -> Department | None:
+    """The user's department, read once per user object (that is, once per request)."""
     if not user.is_authenticated or not user.is_active:
         return None
-    membership = Membership.objects.filter(user=user).select_related("department__division").first()
-    return membership.department if membership else None
+    if "_department" not in user.__dict__:
+        membership = (
+            Membership.objects.filter(user=user).select_related("department__division").first()
+        )
+        user.__dict__["_department"] = membership.department if membership else None
+    return user.__dict__["_department"]
 
 
-def in_jurisdiction(cases: QuerySet, user: AbstractBaseUser) -> QuerySet:
-    """Filter cases (applications or change requests) to what user may see.
+def jurisdiction(user: AbstractBaseUser, path: str = "") -> Q:
+    """The cases (applications or change requests) user may see, as a filter on the case
+    found at `path` from the queried model (e.g. "process__issuanceprocess__application__").
 
     Own department's cases; a province also its municipalities'; the Ministry all.
     A case stays private to the applying department until it is first submitted
     (a draft, or a draft withdrawn without ever being submitted).
     """
     if user.is_authenticated and user.is_active and user.is_superuser:
-        return cases
+        return Q()
     department = department_of(user)
     if department is None:
-        return cases.none()
-    own = Q(department=department)
-    submitted = Q(submitted_at__isnull=False)
+        return Q(pk__in=[])
+    own = Q(**{f"{path}department": department})
+    submitted = Q(**{f"{path}submitted_at__isnull": False})
     if department.kind == Department.Kind.MINISTRY:
-        return cases.filter(submitted)
+        return submitted
     if department.kind == Department.Kind.PROVINCIAL:
         municipalities = Q(
-            department__kind=Department.Kind.MUNICIPAL,
-            department__division__code__startswith=department.division.code[:2],
+            **{
+                f"{path}department__kind": Department.Kind.MUNICIPAL,
+                f"{path}department__division__code__startswith": department.division.code[:2],
+            }
         )
-        return cases.filter(own | (municipalities & submitted))
-    return cases.filter(own)
+        return own | (municipalities & submitted)
+    return own
+
+
+def in_jurisdiction(cases: QuerySet, user: AbstractBaseUser) -> QuerySet:
+    """Filter cases (applications or change requests) to what user may see."""
+    return cases.filter(jurisdiction(user))
 
 
 def visible_applications(user: AbstractBaseUser) -> QuerySet[Application]:
@@ -80,3 +96,40 @@ def visible_processes(user: AbstractBaseUser, process_class: type = IssuanceProc
 
 def visible_issuers(user: AbstractBaseUser) -> QuerySet[Issuer]:
     return Issuer.objects.filter(application__in=visible_applications(user))
+
+
+def visible_tasks(user: AbstractBaseUser, flow_class: type) -> QuerySet[Task]:
+    """Tasks of a flow's cases within the user's jurisdiction, each with its case joined in."""
+    process_class = flow_class.process_class
+    if process_class is ChangeProcess:
+        case = "process__changeprocess__change_request"
+    else:
+        case = "process__issuanceprocess__application"
+    return Task.objects.filter(
+        jurisdiction(user, f"{case}__"), process__flow_class=flow_class
+    ).select_related("process", "owner", f"{case}__department")
+
+
+def task_queue(user: AbstractBaseUser, flow_class: type) -> QuerySet[Task]:
+    """Open tasks the user may take: those whose permission the user holds on its object.
+
+    viewflow's own queue filter compares CONCAT(owner_permission, '_', obj_pk) with every
+    object permission of the user, which no index can serve: on a national table it reads
+    every task. Here the few (permission, object) pairs of the user become plain column
+    comparisons, which the index on (owner_permission, owner_permission_obj_pk, status) serves.
+    """
+    tasks = visible_tasks(user, flow_class).filter(flow_task_type="HUMAN", status=STATUS.NEW)
+    if user.is_superuser:
+        return tasks
+    held = Q(pk__in=[])
+    granted = [
+        UserObjectPermission.objects.filter(user=user),
+        GroupObjectPermission.objects.filter(group__user=user),
+    ]
+    for grants in granted:
+        pairs = grants.values_list(
+            "permission__content_type__app_label", "permission__codename", "object_pk"
+        )
+        for app_label, codename, object_pk in pairs:
+            held |= Q(owner_permission=f"{app_label}.{codename}", owner_permission_obj_pk=object_pk)
+    return tasks.filter(held | Q(owner=user))

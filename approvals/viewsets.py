@@ -9,10 +9,12 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.views.generic import RedirectView
 from viewflow.workflow.flow import FlowAppViewset
-from viewflow.workflow.flow.views import DashboardTaskListView, FlowChartView
+from viewflow.workflow.flow.views import FlowChartView
+from viewflow.workflow.status import STATUS
 
-from .access import visible_processes
+from .access import task_queue, visible_processes, visible_tasks
 from .models import ChangeProcess
+from .task_lists import ScopedInboxView, ScopedQueueView, ScopedTaskListView
 
 
 class ScopedChartView(FlowChartView):
@@ -27,15 +29,21 @@ class ScopedChartView(FlowChartView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ScopedTaskListView(DashboardTaskListView):
-    def get_queryset(self):  # noqa: ANN201
-        processes = visible_processes(self.request.user, self.flow_class.process_class)
-        return super().get_queryset().filter(process__in=processes)
-
-
 class ScopedFlowViewset(FlowAppViewset):
+    inbox_view_class = ScopedInboxView
+    queue_view_class = ScopedQueueView
     task_list_view_class = ScopedTaskListView
     chart_view_class = ScopedChartView
+
+    def get_context_data(self, request) -> dict:  # noqa: ANN001
+        """The inbox and queue counts of the menu, from the same scoped queries as the lists
+        (viewflow's own run its unindexable queue filter on every page)."""
+        return {
+            "user_inbox": visible_tasks(request.user, self._flow_class).filter(
+                owner=request.user, status=STATUS.ASSIGNED
+            ),
+            "user_queue": task_queue(request.user, self._flow_class),
+        }
 
     @property
     def case_list_name(self) -> str:

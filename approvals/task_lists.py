@@ -1,0 +1,97 @@
+"""The inbox, queue and task list of a flow: scoped to the user's jurisdiction, and cheap.
+
+They replace viewflow's list views, whose per-row columns (`brief`, `process_summary`) render
+a template from the coerced process, and whose filters read the distinct task names from the
+task table on every page; on a national table each costs more than the list itself.
+"""
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, MultipleChoiceFilter
+from viewflow.utils import viewprop
+from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.flow.views import DashboardTaskListView, FlowInboxListView, FlowQueueListView
+from viewflow.workflow.flow.views.filters import NullDateRangeFilter
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from .access import task_queue, visible_tasks
+from .models import ChangeProcess
+
+
+def human_steps(flow_class: type) -> list[tuple[str, str]]:
+    """The flow's human steps as filter choices, from the flow itself, not from the rows."""
+    return [
+        (get_task_ref(node), str(node.task_title or node.name))
+        for node in flow_class.instance.nodes()
+        if node.task_type == "HUMAN"
+    ]
+
+
+class OpenTaskFilter(FilterSet):
+    flow_task = ChoiceFilter(label=_("Task"))
+    created = DateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created")
+
+    def __init__(self, *args, flow_class: type, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.filters["flow_task"].field.choices = human_steps(flow_class)
+
+
+class TaskListFilter(OpenTaskFilter):
+    status = MultipleChoiceFilter(choices=STATUS.choices)
+    finished = NullDateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "status", "created", "finished")
+
+
+class CaseColumn:
+    """Names the case of each task from the row's joined case: no query per row."""
+
+    def get_filterset_kwargs(self, filterset_class: type) -> dict:
+        return {**super().get_filterset_kwargs(filterset_class), "flow_class": self.flow_class}
+
+    def case(self, task: Task) -> str:
+        if self.flow_class.process_class is ChangeProcess:
+            case, url = task.process.changeprocess.change_request, "changes:detail"
+        else:
+            case, url = task.process.issuanceprocess.application, "cases:detail"
+        return format_html(
+            '<a href="{}">{}</a> {}', reverse(url, args=[case.pk]), case.reference, case.department
+        )
+
+    case.short_description = _("Case")
+
+
+class ScopedInboxView(CaseColumn, FlowInboxListView):
+    columns = ("task_id", "task_title", "case", "created")
+    filterset_class = OpenTaskFilter
+
+    @viewprop
+    def queryset(self):  # noqa: ANN201
+        tasks = visible_tasks(self.request.user, self.flow_class)
+        return tasks.filter(owner=self.request.user, status=STATUS.ASSIGNED).order_by("-created")
+
+
+class ScopedQueueView(CaseColumn, FlowQueueListView):
+    columns = ("task_id", "task_title", "case", "created")
+    filterset_class = OpenTaskFilter
+
+    @viewprop
+    def queryset(self):  # noqa: ANN201
+        return task_queue(self.request.user, self.flow_class).order_by("-created")
+
+
+class ScopedTaskListView(CaseColumn, DashboardTaskListView):
+    columns = ("task_id", "flow_task", "case", "created", "owner")
+    filterset_class = TaskListFilter
+
+    @viewprop
+    def queryset(self):  # noqa: ANN201
+        return visible_tasks(self.request.user, self.flow_class)
