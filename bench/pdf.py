@@ -1,0 +1,120 @@
+"""The decision letter and the filing form: milliseconds per page against a reference.
+
+    .venv/bin/python -m bench.pdf [--pairs 5] [--repeat 5]
+
+Both documents are rendered exactly as the background task renders them
+(approvals.background.document_context + approvals.documents.render_pdf) for a case driven
+to filing in a scratch database. The reference is a plain HTML page carrying the same text,
+rendered by WeasyPrint in the same process with the same fonts and no fetcher. One sample is
+the mean of `--repeat` renderings, in ms per page (pages counted with pypdf). Peak memory:
+the Python heap peak of one rendering (tracemalloc) and the process's maximum RSS.
+"""
+
+import argparse
+import io
+import os
+import re
+import resource
+import tracemalloc
+
+from bench.harness import compare, save, timed_ms
+
+DATABASE = "sqlite:////tmp/ssc_bench_pdf.sqlite3"
+
+
+def setup() -> object:
+    """A filed Hangzhou case in a fresh scratch database; returns its application."""
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DATABASE)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if os.environ["DATABASE_URL"] == DATABASE and os.path.exists(DATABASE[10:]):
+        os.remove(DATABASE[10:])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from approvals.demo import ensure_personas
+    from approvals.flows import IssuanceFlow as Flow
+    from tests.helpers import apply, decide, file_with_registry
+
+    call_command("migrate", verbosity=0)
+    personas = ensure_personas()
+
+    def client(name: str) -> Client:
+        session = Client()
+        session.force_login(personas[name])
+        return session
+
+    application = apply(client("hangzhou"))
+    decide(client("zhejiang"), application, Flow.provincial_examination, "pass")
+    decide(client("ministry"), application, Flow.ministry_review, "pass")
+    file_with_registry(client("ministry"), application)
+    application.refresh_from_db()
+    return application
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    application = setup()
+    from django.template.loader import render_to_string
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from approvals.background import document_context
+    from approvals.documents import render_pdf
+    from approvals.models import CaseDocument
+
+    def pages(pdf: bytes) -> int:
+        return len(PdfReader(io.BytesIO(pdf)).pages)
+
+    comparisons, memory = [], {}
+    for kind in (CaseDocument.Kind.DECISION_LETTER, CaseDocument.Kind.FILING_FORM):
+        template, context = document_context(kind, application)
+        document_pages = pages(render_pdf(template, context))
+        text = re.sub(r"<[^>]+>", " ", render_to_string(template, context))
+        paragraphs = "".join(f"<p>{line.strip()}</p>" for line in text.splitlines() if line.strip())
+        reference_html = f"<!doctype html><html><body>{paragraphs}</body></html>"
+        reference_pages = pages(HTML(string=reference_html).write_pdf())
+
+        def candidate(
+            template: str = template, context: dict = context, n: int = document_pages
+        ) -> float:
+            return timed_ms(lambda: render_pdf(template, context), args.repeat) / n
+
+        def reference(html: str = reference_html, n: int = reference_pages) -> float:
+            return timed_ms(lambda: HTML(string=html).write_pdf(), args.repeat) / n
+
+        comparison = compare(
+            f"{kind.label} ({document_pages} page(s)), ms/page",
+            candidate,
+            reference,
+            pairs=args.pairs,
+            unit="ms/page",
+            target="report",
+        )
+        tracemalloc.start()
+        render_pdf(template, context)
+        peak_document = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        HTML(string=reference_html).write_pdf()
+        peak_reference = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        memory[str(kind.label)] = {
+            "heap peak MiB (document)": round(peak_document / 2**20, 1),
+            "heap peak MiB (reference)": round(peak_reference / 2**20, 1),
+        }
+        comparison.extra = memory[str(kind.label)]
+        print(f"  peak Python heap: {memory[str(kind.label)]}")
+        comparisons.append(comparison)
+    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  process max RSS: {max_rss:.0f} MiB")
+    save("pdf", comparisons, memory=memory, max_rss_mib=round(max_rss))
+
+
+if __name__ == "__main__":
+    main()
