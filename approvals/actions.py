@@ -18,6 +18,7 @@ from issuers.identifiers import next_issuer_id
 from issuers.models import CardSpecification, Department, Issuer
 
 from . import background
+from .access import department_of
 from .models import Application, CaseEvent, ChangeRequest, Material
 from .uploads import check_upload
 
@@ -38,13 +39,13 @@ def record_event(
     reason: str = "",
     detail: str = "",
 ) -> CaseEvent:
-    membership = getattr(by, "membership", None) if by is not None else None
+    department = department_of(by) if by is not None else None
     event = CaseEvent.objects.create(
         application=case if isinstance(case, Application) else None,
         change_request=case if isinstance(case, ChangeRequest) else None,
         action=action,
         actor=by,
-        actor_department=membership.department.name if membership else "",
+        actor_department=department.name if department else "",
         status_before=status_before or case.status,
         status_after=case.status,
         reason=reason,
@@ -63,10 +64,9 @@ def set_status(case: Application | ChangeRequest, status: str, *extra_fields: st
 
 def applicant_department(user: AbstractBaseUser) -> Department:
     """The department a user applies for, or ActionRefused with the reason."""
-    membership = getattr(user, "membership", None)
-    if membership is None:
+    department = department_of(user)
+    if department is None:
         raise ActionRefused(_("Your account is not a member of any department."))
-    department = membership.department
     if not department.may_apply:
         raise ActionRefused(
             _(
@@ -181,7 +181,11 @@ def submit_application(application: Application, *, by: AbstractBaseUser) -> Non
     """Send a draft on its way: to the province (municipal bureaus) or the Ministry."""
     from .flows import IssuanceFlow
 
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("department__division")
+        .get(pk=application.pk)
+    )
     if application.status != Status.DRAFT:
         raise ActionRefused(_("Only a draft can be submitted."))
     applicant_department(by)

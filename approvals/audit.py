@@ -2,6 +2,8 @@
 altered, removed or inserted row is found by `manage.py verify_audit`.
 
 Writers take the chain head's row lock, so concurrent transactions still build one chain.
+The head is locked, read and written inside the caller's transaction, without a savepoint of
+its own: an event that fails to insert rolls the whole action back, head included.
 """
 
 import hashlib
@@ -32,13 +34,15 @@ def event_digest(event) -> str:  # noqa: ANN001 - a CaseEvent
     return hashlib.sha256(encoded).hexdigest()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def chain(event) -> None:  # noqa: ANN001
     """Give a new event its place in the chain; the caller then inserts it."""
     from .models import AuditChainHead
 
-    AuditChainHead.objects.get_or_create(pk=1)
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # the very first event
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
     event.at = timezone.now()
     event.sequence = head.last_sequence + 1
     event.prev_hash = head.last_hash

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from issuers import file_structure
 from issuers.models import CardSpecification, Issuer
 
+from .access import department_of
 from .actions import ActionRefused, record_event, require_complete, resubmit, set_status
 from .models import CaseEvent, ChangeKind, ChangeRequest
 from .uploads import check_upload
@@ -87,8 +88,8 @@ def _require_editable(change: ChangeRequest) -> None:
 def start_change_request(issuer: Issuer, *, by: AbstractBaseUser) -> ChangeRequest:
     """A draft copy of the issuer's registered version, for its own department to edit."""
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
-    membership = getattr(by, "membership", None)
-    if membership is None or membership.department_id != issuer.department_id:
+    department = department_of(by)
+    if department is None or department.pk != issuer.department_id:
         raise ActionRefused(_("Only the issuer's own department may request a change."))
     if issuer.status != Issuer.Status.FILED:
         raise ActionRefused(_("Changes can be requested once the issuer is filed and active."))

@@ -31,15 +31,16 @@ class FlowUrlGuardMiddleware:
             # The same answer for every case URL, so nobody can probe which ids exist.
             return redirect_to_login(request.get_full_path())
         flow = getattr(request.resolver_match.url_name, "extra", {}).get("flow")
-        visible = visible_processes(request.user, flow.process_class) if flow else None
-        if visible is not None and not visible.filter(pk=process_pk).exists():
-            raise Http404
         task_pk = view_kwargs.get("task_pk")
-        if (
-            task_pk is not None
-            and not Task.objects.filter(pk=task_pk, process_id=process_pk).exists()
-        ):
-            raise Http404
+        if flow is not None:
+            cases = visible_processes(request.user, flow.process_class).filter(pk=process_pk)
+            if task_pk is not None:  # one query for both: the case is visible, the task is its
+                cases = cases.filter(task__pk=task_pk)
+            if not cases.exists():
+                raise Http404
+        elif task_pk is not None:
+            if not Task.objects.filter(pk=task_pk, process_id=process_pk).exists():
+                raise Http404
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -17,10 +17,12 @@ class CaseRules:
 
     def is_applicant(self, user: "settings.AUTH_USER_MODEL") -> bool:
         """Whether user belongs to the applying side (four-eyes rule)."""
+        from .access import department_of
+
         if user.pk == self.created_by_id:
             return True
-        membership = getattr(user, "membership", None)
-        if membership is not None and membership.department_id == self.department_id:
+        department = department_of(user)
+        if department is not None and department.pk == self.department_id:
             return True
         # An official who acted for the applicant stays on that side after moving department.
         return self.events.filter(actor=user, action__in=CaseEvent.APPLICANT_ACTIONS).exists()
@@ -404,7 +406,7 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
         if self.pk is not None:
             raise PermissionError("The case timeline is append-only.")
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             audit.chain(self)
             super().save(*args, **kwargs)
 

@@ -12,10 +12,17 @@ and their files, status changes, the timeline events, the issuer with its serial
 filing). Each sample drives `--cases` cases (municipal bureaus, each a department of its own:
 one open application per department); 5 pairs of 40 = 200 cases. Target >= 0.5x the
 baseline's cases per second. Scratch PostgreSQL database ssc_bench_e2e (BENCH_DATABASE_URL).
+
+Floor: the same 14 requests per case, by the same officials with sessions made the same way,
+to a view that does nothing (bench.urls_http.noop). It bounds the ratio any system reached
+through one request per official action can get: even one that did nothing but the
+baseline's writes behind those requests would take the baseline's time plus the floor's, so
+its ratio could be at most 1 / (1 + baseline rate / floor rate). Printed with the result.
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -28,7 +35,8 @@ DATABASE = "postgres://postgres@127.0.0.1:5432/ssc_bench_e2e"
 def setup() -> None:
     url = os.environ.get("BENCH_DATABASE_URL", DATABASE)
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # config.settings with the benchmarks' trivial views added to the urlconf.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_http")
     os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="ssc_bench_e2e_"))
     name = url.rsplit("/", 1)[1]
     for command in (["dropdb", "--if-exists"], ["createdb"]):
@@ -104,6 +112,33 @@ def through_the_system(bureaus: list, examiners: dict, ministry) -> float:  # no
         file_with_registry(ministry_client, application, reference=f"ICRC-{application.pk}")
         if application.status != application.Status.FILED:
             raise RuntimeError(f"{application.reference} ended {application.status}")
+    return len(bureaus) / (time.perf_counter() - began)
+
+
+# Requests per case in through_the_system: the bureau creates, uploads six materials and
+# submits; the province takes and passes the examination; the Ministry takes and approves
+# the review, then takes and records the filing.
+REQUESTS = {"bureau": 8, "province": 2, "ministry": 4}
+
+
+def http_floor(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
+    """The candidate's requests, made the same way, to a view that does nothing."""
+    ministry_client = client(ministry)
+    examiner_clients: dict = {}
+    began = time.perf_counter()
+    for department, official in bureaus:
+        province = department.division.code[:2]
+        if province not in examiner_clients:
+            examiner_clients[province] = client(examiners[province])
+        sessions = [
+            (client(official), REQUESTS["bureau"]),
+            (examiner_clients[province], REQUESTS["province"]),
+            (ministry_client, REQUESTS["ministry"]),
+        ]
+        for session, count in sessions:
+            for _ in range(count):
+                if session.post("/bench-noop/").status_code != 302:
+                    raise RuntimeError("the no-op view did not answer 302")
     return len(bureaus) / (time.perf_counter() - began)
 
 
@@ -216,7 +251,21 @@ def main() -> None:
         kind="rate",
         target=">= 0.5x",
     )
-    save("e2e", [comparison], cases_per_sample=args.cases)
+    floor = compare(
+        f"{args.cases} cases' requests to a no-op view, per second",
+        lambda: http_floor(again, examiners, ministry),
+        lambda: plain_orm(again, examiners, ministry),
+        pairs=args.pairs,
+        unit="cases/s",
+        kind="rate",
+        target="report",
+    )
+    bound = statistics.median(1 / (1 + 1 / ratio) for ratio in floor.ratios)
+    print(
+        f"  bound: the requests alone leave at most {bound:.2f}x for any system reached "
+        f"through them (the baseline's writes behind {sum(REQUESTS.values())} requests a case)"
+    )
+    save("e2e", [comparison, floor], cases_per_sample=args.cases, ratio_bound=bound)
 
 
 if __name__ == "__main__":

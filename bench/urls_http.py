@@ -1,15 +1,19 @@
-"""The app's urlconf plus one trivial, database-backed page for bench.http to compare with.
+"""The app's urlconf plus two trivial pages that benchmarks compare with.
 
-The baseline is the plainest authenticated page Django can serve from the same rows: the
-same middleware (session, authentication, CSRF, CSP, axes, the flow URL guard), one query for
-the 50 newest applications, and a string join instead of a template. Whatever the inbox
+`trivial` (bench.http) is the plainest authenticated page Django can serve from the same rows:
+the same middleware (session, authentication, CSRF, CSP, axes, the flow URL guard), one query
+for the 50 newest applications, and a string join instead of a template. Whatever the inbox
 costs beyond it is the app's own work (task scoping, menu counts, templates).
+
+`noop` (bench.e2e) is an authenticated POST that does nothing and redirects: what any request
+of an official costs before the system does anything.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 from django.utils.html import escape
+from django.views.decorators.http import require_POST
 
 from approvals.models import Application
 from config.urls import urlpatterns as app_urlpatterns
@@ -25,4 +29,14 @@ def trivial(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"<!doctype html><title>trivial</title><ul>{body}</ul>")
 
 
-urlpatterns = [path(TRIVIAL_URL.strip("/") + "/", trivial, name="bench_trivial"), *app_urlpatterns]
+@login_required
+@require_POST
+def noop(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect("/")
+
+
+urlpatterns = [
+    path(TRIVIAL_URL.strip("/") + "/", trivial, name="bench_trivial"),
+    path("bench-noop/", noop, name="bench_noop"),
+    *app_urlpatterns,
+]
