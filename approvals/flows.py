@@ -84,6 +84,8 @@ class OfficialTask(flow.View):
             return False
         # The department the task was created for (viewflow stored it with the task), not
         # one looked up again: only its officials, by the object permission, may act.
+        if task.owner_permission_obj_pk is None:
+            return False
         scope = ContentType.objects.get_for_id(task.owner_permission_content_type_id)
         department = scope.model_class()(pk=task.owner_permission_obj_pk)
         return user.has_perm(task.owner_permission, department)

@@ -4,9 +4,11 @@ viewflow's own process list, dashboard and process detail are not filtered by
 jurisdiction (viewflow-guide §3.3 point 6), so they are replaced by the case pages.
 """
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.functional import cached_property
 from django.views.generic import RedirectView
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import FlowChartView
@@ -29,6 +31,25 @@ class ScopedChartView(FlowChartView):
         return super().dispatch(request, *args, **kwargs)
 
 
+class MenuCount:
+    """A menu badge: how many tasks, up to a cap, then "99+".
+
+    The exact number is on the list itself; counting the Ministry's whole queue (thousands of
+    open tasks, each joined to its case for the jurisdiction) on every page it opens cost
+    more than the rest of the page.
+    """
+
+    CAP = 99
+
+    def __init__(self, tasks: QuerySet) -> None:
+        self.tasks = tasks
+
+    @cached_property
+    def count(self) -> str:
+        found = self.tasks.order_by()[: self.CAP + 1].count()
+        return f"{self.CAP}+" if found > self.CAP else str(found)
+
+
 class ScopedFlowViewset(FlowAppViewset):
     inbox_view_class = ScopedInboxView
     queue_view_class = ScopedQueueView
@@ -38,11 +59,12 @@ class ScopedFlowViewset(FlowAppViewset):
     def get_context_data(self, request) -> dict:  # noqa: ANN001
         """The inbox and queue counts of the menu, from the same scoped queries as the lists
         (viewflow's own run its unindexable queue filter on every page)."""
+        inbox = visible_tasks(request.user, self._flow_class).filter(
+            owner=request.user, status=STATUS.ASSIGNED
+        )
         return {
-            "user_inbox": visible_tasks(request.user, self._flow_class).filter(
-                owner=request.user, status=STATUS.ASSIGNED
-            ),
-            "user_queue": task_queue(request.user, self._flow_class),
+            "user_inbox": MenuCount(inbox),
+            "user_queue": MenuCount(task_queue(request.user, self._flow_class)),
         }
 
     @property

@@ -10,6 +10,10 @@ same rows, same filter semantics, same page size, minimal template. One sample i
 `--requests` requests; `harness.compare` alternates candidate and baseline samples in pairs.
 Target: candidate p95 <= 1.5x baseline p95.
 
+The personas themselves have taken no task, so their inbox is empty: the inbox is measured
+for the colleague in the same department with the most tasks taken (a full page of rows), and
+the persona's empty inbox is measured too, as "frame": what the page costs with no row at all.
+
 Then, per page, it counts queries (CaptureQueriesContext) at two page sizes and, when
 --small-url names a database seeded with fewer cases (bench.seed --applications 2000), at two
 database sizes: a count that changes with either means per-row queries (N+1).
@@ -40,7 +44,29 @@ PAGES = {
     "register": "/register/",
     "tasks": "/issuance/tasks/",
 }
+# The persona's own, empty inbox: the page frame with no rows.
+FRAME = "frame"
 TARGET = "p95 <= 1.5x"
+
+
+def official_for(username: str, page: str) -> str:
+    """Who opens the page: the persona, except for the inbox (see the module docstring)."""
+    if page != "inbox":
+        return username
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+
+    persona = get_user_model().objects.select_related("membership").get(username=username)
+    colleagues = get_user_model().objects.filter(
+        membership__department_id=persona.membership.department_id
+    )
+    busiest = (
+        colleagues.annotate(taken=Count("task", filter=Q(task__status="ASSIGNED")))
+        .order_by("-taken", "pk")
+        .values_list("username", flat=True)
+        .first()
+    )
+    return busiest or username
 
 
 def client_for(username: str):  # noqa: ANN201 - django.test.Client
@@ -145,9 +171,9 @@ def query_counts(pages: list[str], small_db: str | None) -> dict:
     if small_db:
         header += f" {'small, page 50':>15}"
     print(header + "  constant?")
-    for username in PERSONAS:
+    for persona in PERSONAS:
         for name in pages:
-            url = PAGES[name]
+            url, username = PAGES[name], official_for(persona, name)
             cells = {}
             for label, size, db in (
                 ("full/50", 50, None),
@@ -158,11 +184,11 @@ def query_counts(pages: list[str], small_db: str | None) -> dict:
                     cells[label] = count_queries(username, url)
             counts = {label: queries for label, (queries, _) in cells.items()}
             constant = len(set(counts.values())) == 1
-            line = f"  {username + ' ' + name:<22}"
+            line = f"  {persona + ' ' + name:<22}"
             for queries, rows in cells.values():
                 line += f" {f'{queries} ({rows})':>14}"
             print(line + f"  {'yes' if constant else 'NO'}")
-            report[f"{username} {name}"] = {
+            report[f"{persona} {name}"] = {
                 label: {"queries": q, "rows": r} for label, (q, r) in cells.items()
             } | {"constant": constant}
     return report
@@ -251,13 +277,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     comparisons: list[Comparison] = []
     with override_settings(ROOT_URLCONF="bench.baseline_views", DEBUG=False):
-        for username in PERSONAS:
-            candidate_client, baseline_client = client_for(username), client_for(username)
-            for name in pages:
-                url, baseline_url = PAGES[name], f"/bench-baseline/{name}/"
+        for persona in PERSONAS:
+            for name in [*pages, *([FRAME] if "inbox" in pages else [])]:
+                page = "inbox" if name == FRAME else name
+                username = persona if name == FRAME else official_for(persona, name)
+                candidate_client, baseline_client = client_for(username), client_for(username)
+                url, baseline_url = PAGES[page], f"/bench-baseline/{page}/"
                 rows = (page_rows(candidate_client, url), page_rows(baseline_client, baseline_url))
                 result = compare(
-                    f"{username} {name} ({url})",
+                    f"{persona} {name} ({url} as {username})",
                     p95_of(candidate_client, url, args.requests),
                     p95_of(baseline_client, baseline_url, args.requests),
                     pairs=args.pairs,
