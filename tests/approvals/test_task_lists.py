@@ -91,3 +91,26 @@ def test_the_inbox_takes_as_many_queries_for_one_task_as_for_many(client_for):
 
     assert page(ministry, "/issuance/inbox/").count("/cases/") >= 3
     assert queries_for(ministry, "/issuance/inbox/") == one
+
+
+def menu_badges(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<span class="mdc-list-item__meta">\s*([^<]*?)\s*</span>', html)
+
+
+def test_the_menu_counts_the_officials_inbox_and_queue(client_for, hangzhou_case):
+    zhejiang = client_for("zhejiang")
+    assert menu_badges(page(zhejiang, "/issuance/inbox/"))[:2] == ["0", "1"]
+
+    zhejiang.post(task_url(hangzhou_case, Flow.provincial_examination, "assign"))
+
+    assert menu_badges(page(zhejiang, "/issuance/inbox/"))[:2] == ["1", "0"]
+
+
+def test_a_menu_count_past_the_cap_reads_cap_plus(client_for, hangzhou_case, monkeypatch):
+    from approvals.viewsets import MenuCount
+
+    monkeypatch.setattr(MenuCount, "CAP", 0)
+
+    assert menu_badges(page(client_for("zhejiang"), "/issuance/inbox/"))[:2] == ["0", "0+"]
