@@ -122,14 +122,23 @@ def task_queue(user: AbstractBaseUser, flow_class: type) -> QuerySet[Task]:
     if user.is_superuser:
         return tasks
     held = Q(pk__in=[])
-    granted = [
-        UserObjectPermission.objects.filter(user=user),
-        GroupObjectPermission.objects.filter(group__user=user),
-    ]
-    for grants in granted:
-        pairs = grants.values_list(
-            "permission__content_type__app_label", "permission__codename", "object_pk"
-        )
-        for app_label, codename, object_pk in pairs:
-            held |= Q(owner_permission=f"{app_label}.{codename}", owner_permission_obj_pk=object_pk)
+    for permission, object_pk in _object_permissions(user):
+        held |= Q(owner_permission=permission, owner_permission_obj_pk=object_pk)
     return tasks.filter(held | Q(owner=user))
+
+
+def _object_permissions(user: AbstractBaseUser) -> list[tuple[str, str]]:
+    """The user's (permission, object pk) pairs, own and through groups; read once per user
+    object, that is once per request (the menu and the queue page both ask)."""
+    if "_object_permissions" not in user.__dict__:
+        pairs = []
+        for grants in (
+            UserObjectPermission.objects.filter(user=user),
+            GroupObjectPermission.objects.filter(group__user=user),
+        ):
+            rows = grants.values_list(
+                "permission__content_type__app_label", "permission__codename", "object_pk"
+            )
+            pairs += [(f"{app}.{codename}", object_pk) for app, codename, object_pk in rows]
+        user.__dict__["_object_permissions"] = pairs
+    return user.__dict__["_object_permissions"]

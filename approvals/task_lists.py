@@ -13,11 +13,15 @@ from viewflow.utils import viewprop
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow.views import DashboardTaskListView, FlowInboxListView, FlowQueueListView
 from viewflow.workflow.flow.views.filters import NullDateRangeFilter
+from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from .access import task_queue, visible_tasks
 from .models import ChangeProcess
+
+# The session key of viewflow's StoreRequestPathMixin (the "back" link of a task page).
+PIN_LOCATION = "vf-pin-location"
 
 
 def human_steps(flow_class: type) -> list[tuple[str, str]]:
@@ -53,6 +57,14 @@ class TaskListFilter(OpenTaskFilter):
 
 class CaseColumn:
     """Names the case of each task from the row's joined case: no query per row."""
+
+    def dispatch(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        # viewflow remembers the list a task was opened from by writing the path into the
+        # session on every request: a session write per page view. Write only a change.
+        path = request.get_full_path()
+        if request.session.get(PIN_LOCATION) != path:
+            request.session[PIN_LOCATION] = path
+        return super(StoreRequestPathMixin, self).dispatch(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class: type) -> dict:
         return {**super().get_filterset_kwargs(filterset_class), "flow_class": self.flow_class}

@@ -72,6 +72,7 @@ def test_a_list_takes_as_many_queries_for_one_task_as_for_many(client_for, perso
     client = client_for(persona)
     apply(client_for("hangzhou"))
     apply(client_for("beijing"))
+    page(client, url)  # the first visit also remembers the list in the session
     few = queries_for(client, url)
 
     for bureau in ("ningbo", "shenzhen", "guangdong", "zhejiang"):
@@ -84,6 +85,7 @@ def test_the_inbox_takes_as_many_queries_for_one_task_as_for_many(client_for):
     ministry = client_for("ministry")
     cases = [apply(client_for(name)) for name in ("beijing", "zhejiang", "guangdong")]
     ministry.post(task_url(cases[0], Flow.ministry_review, "assign"))
+    page(ministry, "/issuance/inbox/")
     one = queries_for(ministry, "/issuance/inbox/")
 
     for case in cases[1:]:
@@ -114,3 +116,17 @@ def test_a_menu_count_past_the_cap_reads_cap_plus(client_for, hangzhou_case, mon
     monkeypatch.setattr(MenuCount, "CAP", 0)
 
     assert menu_badges(page(client_for("zhejiang"), "/issuance/inbox/"))[:2] == ["0", "0+"]
+
+
+def test_reopening_a_list_does_not_write_the_session_again(client_for):
+    zhejiang = client_for("zhejiang")
+    page(zhejiang, "/issuance/queue/")
+
+    with CaptureQueriesContext(connection) as captured:
+        page(zhejiang, "/issuance/queue/")
+
+    assert not [q for q in captured if q["sql"].startswith("UPDATE") and "session" in q["sql"]]
+    # The task page's "back" link still leads to the list last opened.
+    assert zhejiang.session["vf-pin-location"] == "/issuance/queue/"
+    page(zhejiang, "/issuance/inbox/")
+    assert zhejiang.session["vf-pin-location"] == "/issuance/inbox/"
