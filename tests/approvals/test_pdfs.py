@@ -207,3 +207,16 @@ def test_render_pdf_does_not_fetch_file_or_http_images(pdf_template, http_server
     assert "probe" in text
     assert "TOPSECRET" not in text
     assert "LEAKED" not in text
+
+
+def test_fonts_are_subset_by_harfbuzz_not_the_slow_fallback(pdf_template, caplog):
+    """Without libharfbuzz-subset0 (Makefile system-deps, docs/deploy.md) WeasyPrint falls back
+    to fontTools, which takes over a second a page with the embedded CJK font."""
+    template = pdf_template(
+        f"<!doctype html><html><body><p>{HANGZHOU_BUREAU} 社会保障卡</p></body></html>"
+    )
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf = render_pdf(template, {})
+
+    assert HANGZHOU_BUREAU in squeezed(text_of(pdf))
+    assert not [r for r in caplog.records if "fontTools" in r.getMessage()]
