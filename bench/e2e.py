@@ -114,19 +114,26 @@ def client(user):  # noqa: ANN001, ANN201
     return session
 
 
-def through_the_system(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
-    from approvals.flows import IssuanceFlow as Flow
-    from tests.helpers import apply, decide, file_with_registry
-
+def sessions(bureaus: list, examiners: dict, ministry):  # noqa: ANN001, ANN201
+    """Per case, the logged-in clients of its bureau, its province and the Ministry, made as
+    officials make them: a fresh login per bureau, one per province and one Ministry login."""
     ministry_client = client(ministry)
     examiner_clients: dict = {}
-    began = time.perf_counter()
     for department, official in bureaus:
         province = department.division.code[:2]
         if province not in examiner_clients:
             examiner_clients[province] = client(examiners[province])
-        application = apply(client(official))
-        decide(examiner_clients[province], application, Flow.provincial_examination, "pass")
+        yield client(official), examiner_clients[province], ministry_client
+
+
+def through_the_system(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
+    from approvals.flows import IssuanceFlow as Flow
+    from tests.helpers import apply, decide, file_with_registry
+
+    began = time.perf_counter()
+    for bureau_client, examiner_client, ministry_client in sessions(bureaus, examiners, ministry):
+        application = apply(bureau_client)
+        decide(examiner_client, application, Flow.provincial_examination, "pass")
         decide(ministry_client, application, Flow.ministry_review, "pass")
         file_with_registry(ministry_client, application, reference=f"ICRC-{application.pk}")
         if application.status != application.Status.FILED:
@@ -216,19 +223,14 @@ REQUESTS = {"bureau": 8, "province": 2, "ministry": 4}
 
 def http_floor(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
     """The candidate's requests, made the same way, to a view that does nothing."""
-    ministry_client = client(ministry)
-    examiner_clients: dict = {}
     began = time.perf_counter()
-    for department, official in bureaus:
-        province = department.division.code[:2]
-        if province not in examiner_clients:
-            examiner_clients[province] = client(examiners[province])
-        sessions = [
-            (client(official), REQUESTS["bureau"]),
-            (examiner_clients[province], REQUESTS["province"]),
+    for bureau_client, examiner_client, ministry_client in sessions(bureaus, examiners, ministry):
+        requests = [
+            (bureau_client, REQUESTS["bureau"]),
+            (examiner_client, REQUESTS["province"]),
             (ministry_client, REQUESTS["ministry"]),
         ]
-        for session, count in sessions:
+        for session, count in requests:
             for _ in range(count):
                 if session.post("/bench-noop/").status_code != 302:
                     raise RuntimeError("the no-op view did not answer 302")
@@ -336,31 +338,27 @@ def main() -> None:
     # ones the candidate has yet to use (they could not apply any more).
     again = bureaus[: args.cases]
 
-    comparison = compare(
-        f"{args.cases} cases to filing, per second",
-        lambda: through_the_system(next(fresh), examiners, ministry),
-        lambda: plain_orm(again, examiners, ministry),
-        pairs=args.pairs,
-        unit="cases/s",
-        kind="rate",
-        target=">= 0.5x",
+    def against_the_baseline(name: str, candidate, target: str = ">= 0.5x"):  # noqa: ANN001, ANN202
+        return compare(
+            f"{args.cases} {name}, per second",
+            lambda: candidate(),
+            lambda: plain_orm(again, examiners, ministry),
+            pairs=args.pairs,
+            unit="cases/s",
+            kind="rate",
+            target=target,
+        )
+
+    comparison = against_the_baseline(
+        "cases to filing", lambda: through_the_system(next(fresh), examiners, ministry)
     )
-    in_process = compare(
-        f"{args.cases} cases to filing in-process, no HTTP, per second",
+    in_process = against_the_baseline(
+        "cases to filing in-process, no HTTP",
         lambda: through_the_actions(next(fresh), examiners, ministry),
-        lambda: plain_orm(again, examiners, ministry),
-        pairs=args.pairs,
-        unit="cases/s",
-        kind="rate",
-        target=">= 0.5x",
     )
-    floor = compare(
-        f"{args.cases} cases' requests to a no-op view, per second",
+    floor = against_the_baseline(
+        "cases' requests to a no-op view",
         lambda: http_floor(again, examiners, ministry),
-        lambda: plain_orm(again, examiners, ministry),
-        pairs=args.pairs,
-        unit="cases/s",
-        kind="rate",
         target="report",
     )
     bound = statistics.median(1 / (1 + 1 / ratio) for ratio in floor.ratios)
