@@ -12,9 +12,9 @@ class StaticStorage(CompressedManifestStaticFilesStorage):
     """whitenoise's storage, except that a reference inside a CSS or JS file to a file that
     is not there is left as written instead of failing `collectstatic`.
 
-    Why: viewflow's roboto-fontface.css names Roboto weights (Roboto-Thin.woff2 and others)
-    that viewflow does not ship, and its scripts name source maps we do not collect. The
-    browser falls back to the weights that are there, as it does in development. A
+    Why: viewflow's scripts name source maps that are not collected (see
+    CollectedStaticFiles), and the copies under its node_modules name fonts it does not ship;
+    either stopped `collectstatic`. Only a browser's developer tools ask for a source map. A
     `{% static %}` tag naming a missing file still fails (manifest_strict), so a broken
     template is found before it is deployed.
     """
