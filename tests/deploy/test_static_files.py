@@ -40,7 +40,7 @@ def test_collectstatic_succeeds_although_viewflow_scripts_name_maps_it_leaves_ou
     assert "sourceMappingURL=viewflow.min.js.map" in script.read_text()
     assert (production_static / (manifest["viewflow/js/viewflow.min.js"] + ".gz")).exists()
     fonts = production_static / manifest["viewflow/fonts/roboto/roboto-fontface.css"]
-    assert "Roboto-Regular.woff2" not in fonts.read_text()  # hashed: Roboto-Regular.<hash>.woff2
+    assert "Roboto-Regular.woff2" not in fonts.read_text()  # referenced by hashed names
     assert (production_static / manifest["approvals/app.css"]).exists()
 
 
