@@ -1,9 +1,12 @@
-"""The things officials do to a case. Each takes the actor and writes the timeline entry.
+"""The things officials do to a case. Each takes the actor, checks the rules of the procedure
+and writes the timeline entry; each is one transaction (or runs in the caller's).
 
-Flow-driven steps (examination, review, filing, correction) are called from the task
-views inside viewflow's lock and transaction; the flow then routes on Application.status.
+The flows call the actions of their steps inside viewflow's lock and transaction, and then
+route on the status the action wrote: the actions decide, the flows follow. Actions never
+import the flows.
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -15,23 +18,27 @@ from django.utils.translation import gettext as _
 
 from issuers.file_structure import national_structure
 from issuers.identifiers import next_issuer_id
+from issuers.membership import department_of
 from issuers.models import CardSpecification, Department, Issuer
 
-from . import background
-from .access import department_of
-from .models import Application, CaseEvent, ChangeRequest, Material
+from . import tasks
+from .models import Action, Application, Case, CaseEvent, Material
 from .uploads import check_upload
 
 Status = Application.Status
-Action = CaseEvent.Action
 
 
 class ActionRefused(Exception):
-    """A business rule forbids the action; the message is shown to the official."""
+    """A business rule forbids the action; the message is shown to the official, next to
+    `field` when the rule concerns one field of the form."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def record_event(
-    case: Application | ChangeRequest,
+    case: Case,
     action: str,
     *,
     by: AbstractBaseUser | None,
@@ -41,21 +48,20 @@ def record_event(
 ) -> CaseEvent:
     department = department_of(by) if by is not None else None
     event = CaseEvent.objects.create(
-        application=case if isinstance(case, Application) else None,
-        change_request=case if isinstance(case, ChangeRequest) else None,
+        case=case,
         action=action,
         actor=by,
         actor_department=department.name if department else "",
         status_before=status_before or case.status,
         status_after=case.status,
         reason=reason,
-        detail=detail,
+        detail=detail[:255],
     )
-    background.after_event(event)
+    tasks.after_event(event)
     return event
 
 
-def set_status(case: Application | ChangeRequest, status: str, *extra_fields: str) -> str:
+def set_status(case: Case, status: str, *extra_fields: str) -> str:
     before = case.status
     case.status = status
     case.save(update_fields=["status", *extra_fields])
@@ -63,7 +69,10 @@ def set_status(case: Application | ChangeRequest, status: str, *extra_fields: st
 
 
 def applicant_department(user: AbstractBaseUser) -> Department:
-    """The department a user applies for, or ActionRefused with the reason."""
+    """The department a user applies for, or ActionRefused with the reason.
+
+    Only a provincial department or a municipal bureau may apply (seed 000; Measures ch. 2).
+    """
     department = department_of(user)
     if department is None:
         raise ActionRefused(_("Your account is not a member of any department."))
@@ -81,7 +90,9 @@ def applicant_department(user: AbstractBaseUser) -> Department:
 def refuse_second_application(department: Department) -> None:
     """One issuing area, one issuer ID: while an application is in progress or approved,
     the department cannot start another (changes go through change requests)."""
-    existing = department.applications.exclude(status=Status.REJECTED).first()
+    existing = (
+        Application.objects.filter(department=department).exclude(status=Status.REJECTED).first()
+    )
     if existing is None:
         return
     if existing.status in (Status.APPROVED, Status.FILED):
@@ -109,32 +120,42 @@ def create_application(*, by: AbstractBaseUser, data: dict) -> Application:
     return application
 
 
+def require_editable(case: Case) -> None:
+    if not case.is_editable:
+        raise ActionRefused(
+            _("This %(kind)s can no longer be edited.") % {"kind": case._meta.verbose_name}
+        )
+
+
 @transaction.atomic
-def update_application(application: Application, *, by: AbstractBaseUser, data: dict) -> None:
-    if not application.is_editable:
-        raise ActionRefused(_("This application can no longer be edited."))
-    changed = [f for f in Application.EDITABLE_FIELDS if getattr(application, f) != data[f]]
+def update_case(case: Case, *, by: AbstractBaseUser, data: dict) -> None:
+    """The applicant's edit of a draft or of a case returned for correction."""
+    require_editable(case)
+    changed = [f for f in case.EDITABLE_FIELDS if getattr(case, f) != data[f]]
     if not changed:
         return
     for field in changed:
-        setattr(application, field, data[field])
-    application.save(update_fields=changed)
-    labels = [str(Application._meta.get_field(f).verbose_name) for f in changed]
-    record_event(application, Action.EDITED, by=by, detail=", ".join(labels)[:255])
+        setattr(case, field, data[field])
+    case.save(update_fields=changed)
+    case.update_route()
+    labels = [str(case._meta.get_field(f).verbose_name) for f in changed]
+    record_event(case, Action.EDITED, by=by, detail=", ".join(labels))
 
 
 @transaction.atomic
 def upload_material(
-    application: Application, kind: str, upload: UploadedFile, *, by: AbstractBaseUser
+    case: Case, kind: str, upload: UploadedFile, *, by: AbstractBaseUser
 ) -> Material:
     """Store a new version of a material; earlier versions are kept."""
-    if not application.is_editable:
+    if not case.is_editable:
         raise ActionRefused(_("Materials can only be changed while the application is editable."))
+    if kind not in case.REQUIRED_MATERIALS:
+        raise ActionRefused(_("This case takes no such material."))
     content_type = check_upload(upload)
-    # Lock the application row so two uploads of one slot get distinct versions.
-    Application.objects.select_for_update().filter(pk=application.pk).first()
+    # Lock the case row so two uploads of one slot get distinct versions.
+    Case.objects.select_for_update().filter(pk=case.pk).first()
     version = 1 + (
-        application.materials.filter(kind=kind)
+        case.materials.filter(kind=kind)
         .order_by("-version")
         .values_list("version", flat=True)
         .first()
@@ -150,7 +171,7 @@ def upload_material(
         digest.update(chunk)
     upload.seek(0)
     material = Material(
-        application=application,
+        case=case,
         kind=kind,
         version=version,
         original_name=upload.name[:255],
@@ -162,89 +183,84 @@ def upload_material(
     material.file.save("upload", upload, save=False)
     material.save()
     record_event(
-        application,
+        case,
         Action.MATERIAL_UPLOADED,
         by=by,
-        detail=f"{material.get_kind_display()} v{version}: {material.original_name}"[:255],
+        detail=f"{material.get_kind_display()} v{version}: {material.original_name}",
     )
     return material
 
 
-def require_complete(case: Application | ChangeRequest) -> None:
+def require_complete(case: Case) -> None:
     problems = case.submission_problems()
     if problems:
         raise ActionRefused(" ".join(str(p) for p in problems))
 
 
-@transaction.atomic
-def submit_application(application: Application, *, by: AbstractBaseUser) -> None:
-    """Send a draft on its way: to the province (municipal bureaus) or the Ministry."""
-    from .flows import IssuanceFlow
+def submit(case: Case, *, by: AbstractBaseUser) -> Case:
+    """Send a draft on its way. Only an official of the applying department submits, and
+    only a department that may apply (seed 000: a provincial department or a municipal
+    bureau). The status written is the route: the provincial examination for a municipal
+    bureau, the Ministry for a province (or, for a change only filed, its acknowledgement).
 
-    application = (
-        Application.objects.select_for_update(of=("self",))
+    Runs in the flow's transaction (flows.CaseFlow.submit_case), which starts the process.
+    """
+    case = (
+        type(case)
+        .objects.select_for_update(of=("self", "case_ptr"))
         .select_related("department__division")
-        .get(pk=application.pk)
+        .get(pk=case.pk)
     )
-    if application.status != Status.DRAFT:
+    if case.status != case.Status.DRAFT:
         raise ActionRefused(_("Only a draft can be submitted."))
-    applicant_department(by)
-    require_complete(application)
-    application.submitted_at = timezone.now()
-    before = set_status(application, application.status_after_submission(), "submitted_at")
-    record_event(application, Action.SUBMITTED, by=by, status_before=before)
-    IssuanceFlow.submit.run(application=application)
+    if applicant_department(by) != case.department:
+        raise ActionRefused(_("Only the applying department may submit its case."))
+    case.update_route()
+    require_complete(case)
+    case.submitted_at = timezone.now()
+    before = set_status(case, case.status_after_submission(), "submitted_at")
+    record_event(
+        case, Action.SUBMITTED, by=by, status_before=before, detail=case.submission_summary()
+    )
+    return case
 
 
-def resubmit(case: Application | ChangeRequest, *, by: AbstractBaseUser, note: str) -> None:
-    """After a return for correction: the case goes through every review again."""
+def resubmit(case: Case, *, by: AbstractBaseUser, note: str) -> None:
+    """After a return for correction: routed again, and through every review again."""
     if case.status != case.Status.RETURNED:
         raise ActionRefused(_("Only a returned case can be resubmitted."))
+    case.update_route()
     require_complete(case)
     before = set_status(case, case.status_after_submission())
     record_event(case, Action.RESUBMITTED, by=by, status_before=before, reason=note)
 
 
-class Outcome:
-    # An outcome, not a password.
-    PASS = "pass"  # noqa: S105  # nosec B105
-    RETURN = "return"
-    REJECT = "reject"
-
-
-def record_examination(
-    case: Application | ChangeRequest, outcome: str, *, by: AbstractBaseUser, reasons: str
+def record_decision(
+    case: Case, step: str, outcome: str, *, by: AbstractBaseUser, reasons: str
 ) -> None:
-    """The province's preliminary examination (初审) of a municipal bureau's case."""
-    if case.status != case.Status.PROVINCIAL_EXAMINATION:
-        raise ActionRefused(_("This case is not awaiting the provincial examination."))
-    target, action = {
-        Outcome.PASS: (case.Status.MINISTRY_REVIEW, Action.EXAMINATION_PASSED),
-        Outcome.RETURN: (case.Status.RETURNED, Action.RETURNED),
-        Outcome.REJECT: (case.Status.REJECTED, Action.REJECTED),
-    }[outcome]
-    before = set_status(case, target)
-    record_event(case, action, by=by, status_before=before, reason=reasons)
-
-
-def record_review(
-    case: Application | ChangeRequest, outcome: str, *, by: AbstractBaseUser, reasons: str
-) -> None:
-    """The Ministry IT Office's review (审核): approve, return or reject."""
-    if case.status != case.Status.MINISTRY_REVIEW:
-        raise ActionRefused(_("This case is not awaiting the Ministry review."))
-    target, action = {
-        Outcome.PASS: (case.Status.APPROVED, Action.APPROVED),
-        Outcome.RETURN: (case.Status.RETURNED, Action.RETURNED),
-        Outcome.REJECT: (case.Status.REJECTED, Action.REJECTED),
-    }[outcome]
-    before = set_status(case, target)
-    record_event(case, action, by=by, status_before=before, reason=reasons)
+    """The decision of a step (the provincial examination, the Ministry's review, the
+    acknowledgement of a change for the record): the outcomes of `case.DECISIONS[step]`.
+    Returning and rejecting need reasons, which the applicant reads."""
+    if case.status != step or step not in case.DECISIONS:
+        raise ActionRefused(
+            _("This case is not awaiting that decision; it is now: %(status)s.")
+            % {"status": case.get_status_display()}
+        )
+    decision = case.DECISIONS[step].get(outcome)
+    if decision is None:
+        raise ActionRefused(_("Choose one of the decisions offered."), field="outcome")
+    reasons = reasons.strip()
+    if decision.needs_reasons and not reasons:
+        raise ActionRefused(
+            _("Please give the reasons for returning or rejecting."), field="reasons"
+        )
+    before = set_status(case, decision.status)
+    record_event(case, decision.action, by=by, status_before=before, reason=reasons)
 
 
 def allocate_issuer(application: Application) -> Issuer:
-    """Give an approved area its issuer ID from the national serial."""
-    if Issuer.objects.filter(application=application).exists():
+    """Give an approved area its issuer ID from the national serial (procedure step 3)."""
+    if application.issuer_id is not None:
         raise ActionRefused(_("An issuer ID was already allocated for this application."))
     serial, issuer_id = next_issuer_id(application.department.division)
     issuer = Issuer.objects.create(
@@ -252,8 +268,9 @@ def allocate_issuer(application: Application) -> Issuer:
         serial=serial,
         department=application.department,
         division=application.department.division,
-        application=application,
     )
+    application.issuer = issuer
+    application.save(update_fields=["issuer"])
     record_event(application, Action.ISSUER_ID_ALLOCATED, by=None, detail=issuer_id)
     register_first_version(issuer, application)
     return issuer
@@ -265,7 +282,6 @@ def register_first_version(issuer: Issuer, application: Application) -> CardSpec
     specification = CardSpecification(
         issuer=issuer,
         version=1,
-        application=application,
         card_supplier=application.card_supplier,
         card_product=application.card_product,
         cardholder_population=application.cardholder_population,
@@ -285,14 +301,14 @@ def record_filing(
     *,
     by: AbstractBaseUser,
     reference: str,
-    filing_date: "timezone.datetime.date",
+    filing_date: datetime.date,
     receipt: UploadedFile,
 ) -> Issuer:
     """Record the registration centre's filing; the issuer becomes active."""
     if application.status != Status.APPROVED:
         raise ActionRefused(_("Only an approved application can be filed."))
     check_upload(receipt)
-    issuer = Issuer.objects.select_for_update().get(application=application)
+    issuer = Issuer.objects.select_for_update().get(pk=application.issuer_id)
     issuer.filing_reference = reference
     issuer.filing_date = filing_date
     issuer.filing_receipt.save("receipt", receipt, save=False)

@@ -10,21 +10,35 @@ class CaseEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyCaseAdmin(admin.ModelAdmin):
+    """Cases change only through the procedure, each step with its timeline entry."""
+
+    inlines = [CaseEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
-    list_display = ["pk", "department", "status", "created", "submitted_at"]
+class ApplicationAdmin(ReadOnlyCaseAdmin):
+    list_display = ["pk", "department", "get_status_display", "created", "submitted_at"]
     list_filter = ["status"]
-    inlines = [CaseEventInline]
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
-        return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
-        return False
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyCaseAdmin):
+    list_display = ["pk", "issuer", "get_status_display", "route", "created"]
+    list_filter = ["status", "route"]
 
 
 @admin.register(ChangeKind)
@@ -33,15 +47,3 @@ class ChangeKindAdmin(admin.ModelAdmin):
 
     list_display = ["code", "name", "route"]
     list_editable = ["route"]
-
-
-@admin.register(ChangeRequest)
-class ChangeRequestAdmin(admin.ModelAdmin):
-    list_display = ["pk", "issuer", "status", "route", "created"]
-    list_filter = ["status", "route"]
-
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
-        return False

@@ -9,28 +9,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from issuers import file_structure
+from issuers.access import visible_issuers
 
-from . import background, changes
-from .access import (
-    department_of,
-    get_change_request_for_user,
-    visible_change_requests,
-    visible_issuers,
-)
-from .actions import ActionRefused
-from .documents import attachment_response
+from . import changes
+from .access import get_case_for_user, visible_cases
+from .actions import ActionRefused, update_case
+from .documents import attachment_response, document_response
+from .flows import ChangeFlow
 from .forms import ChangeRequestForm, FileStructureForm, NodeForm, SurfaceForm
 from .models import CaseDocument, ChangeRequest
-from .views import open_tasks, paginate
+from .views import case_page, get_own_case, paginate
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 def _get_own(request: HttpRequest, pk: int) -> ChangeRequest:
-    change = get_change_request_for_user(request.user, pk)
-    if change.department != department_of(request.user):
-        raise Http404
-    return change
+    return get_own_case(request, ChangeRequest, pk)
+
+
+def _get(request: HttpRequest, pk: int) -> ChangeRequest:
+    return get_case_for_user(request.user, ChangeRequest, pk, "issuer", "base_version")
 
 
 def _refused(request: HttpRequest, error: Exception) -> None:
@@ -41,7 +39,9 @@ def _refused(request: HttpRequest, error: Exception) -> None:
 
 @login_required
 def change_list(request: HttpRequest) -> HttpResponse:
-    change_requests = visible_change_requests(request.user).select_related("issuer", "department")
+    change_requests = visible_cases(request.user, ChangeRequest).select_related(
+        "issuer", "department"
+    )
     page = paginate(request, change_requests.order_by("-created", "-pk"))
     return render(request, "approvals/change_list.html", {"change_requests": page})
 
@@ -61,21 +61,16 @@ def change_start(request: HttpRequest, issuer_pk: int) -> HttpResponse:
 
 @login_required
 def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    change = get_change_request_for_user(request.user, pk)
-    is_own = change.department == department_of(request.user)
+    change = _get(request, pk)
     return render(
         request,
         "approvals/change_detail.html",
         {
+            **case_page(request, change),
             "change": change,
-            "diff": changes.compute_diff(change),
-            "events": change.events.select_related("actor"),
-            "tasks": open_tasks(change, request.user),
-            "may_edit": is_own and change.is_editable,
-            "may_submit": is_own and change.status == ChangeRequest.Status.DRAFT,
+            "diff": change.diff(),
             "surface_form": SurfaceForm(),
-            "reasons": change.last_reasons(),
-            "resulting_version": change.issuer.specifications.filter(change_request=change).first(),
+            "resulting_version": change.resulting_version,
         },
     )
 
@@ -85,13 +80,13 @@ def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
     change = _get_own(request, pk)
     if not change.is_editable:
         messages.error(request, _("This change request can no longer be edited."))
-        return redirect("changes:detail", pk=pk)
+        return redirect(change)
     # The form validates a copy; the stored row changes only through the action.
     form = ChangeRequestForm(request.POST or None, instance=_get_own(request, pk))
     if form.is_valid():
-        changes.update_change_request(change, by=request.user, data=form.cleaned_data)
+        update_case(change, by=request.user, data=form.cleaned_data)
         messages.success(request, _("Changes saved."))
-        return redirect("changes:detail", pk=pk)
+        return redirect(change)
     return render(request, "approvals/change_form.html", {"form": form, "change": change})
 
 
@@ -102,14 +97,14 @@ def change_surface(request: HttpRequest, pk: int) -> HttpResponse:
     form = SurfaceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose the new card surface file."))
-        return redirect("changes:detail", pk=pk)
+        return redirect(change)
     try:
         changes.replace_surface(change, form.cleaned_data["surface"], by=request.user)
     except (ValidationError, ActionRefused) as error:
         _refused(request, error)
     else:
         messages.success(request, _("New card surface design uploaded."))
-    return redirect("changes:detail", pk=pk)
+    return redirect(change)
 
 
 @login_required
@@ -125,7 +120,7 @@ def change_structure(request: HttpRequest, pk: int) -> HttpResponse:
             _refused(request, error)
         else:
             messages.success(request, _("File structure saved."))
-            return redirect("changes:detail", pk=pk)
+            return redirect(change)
     return render(
         request,
         "approvals/change_structure.html",
@@ -159,7 +154,7 @@ def change_node(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def change_structure_export(request: HttpRequest, pk: int) -> HttpResponse:
-    change = get_change_request_for_user(request.user, pk)
+    change = _get(request, pk)
     data = file_structure.to_json(change.file_structure).encode()
     return attachment_response(data, f"{change.reference}-file-structure.json", "application/json")
 
@@ -169,12 +164,12 @@ def change_structure_export(request: HttpRequest, pk: int) -> HttpResponse:
 def change_submit(request: HttpRequest, pk: int) -> HttpResponse:
     change = _get_own(request, pk)
     try:
-        changes.submit_change_request(change, by=request.user)
+        ChangeFlow.submit_case(change, by=request.user)
     except ActionRefused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, _("Change request submitted."))
-    return redirect("changes:detail", pk=pk)
+    return redirect(change)
 
 
 @login_required
@@ -182,15 +177,15 @@ def change_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def change_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     change = _get_own(request, pk)
     try:
-        changes.withdraw_change_request(change, by=request.user)
+        ChangeFlow.withdraw(change, by=request.user)
     except ActionRefused as refusal:
         messages.error(request, str(refusal))
-    return redirect("changes:detail", pk=pk)
+    return redirect(change)
 
 
 @login_required
 def change_surface_download(request: HttpRequest, pk: int, which: str) -> HttpResponse:
-    change = get_change_request_for_user(request.user, pk)
+    change = _get(request, pk)
     if which == "before":
         stored, content_type = change.base_version.surface, change.base_version.surface_content_type
     elif which == "after" and change.surface:
@@ -206,7 +201,7 @@ def change_surface_download(request: HttpRequest, pk: int, which: str) -> HttpRe
 
 @login_required
 def change_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    change = get_change_request_for_user(request.user, pk)
+    change = _get(request, pk)
     if change.status not in (ChangeRequest.Status.APPROVED, ChangeRequest.Status.ACKNOWLEDGED):
         raise Http404
-    return background.document_response(CaseDocument.Kind.CHANGE_DECISION, change)
+    return document_response(CaseDocument.Kind.CHANGE_DECISION, change)

@@ -1,61 +1,47 @@
-"""The procedures of seed 000 and the Measures, ch. 2: registration approval (注册审批, steps
-1-3) and changes (变更审批 / 变更备案, step 4)."""
+"""The procedures of seed 000 and the Measures, ch. 2, as flows: registration approval
+(注册审批, procedure steps 1-3) and changes (变更审批 / 变更备案, step 4).
 
+Each step's action (approvals.actions) applies the rules and writes the case's status; the
+gateways route on that status and nothing else. A gateway lists a case for every status it
+expects and has no default: a status nobody expected raises FlowRuntimeError and rolls the
+step back, it never sends a case to an end such as "Rejected".
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.models import Task
 
+from issuers.membership import Official, department_of
 from issuers.models import Department
 
 from . import actions, changes, task_views
-from .access import department_of, visible_processes
+from .access import visible_processes
 from .locks import case_lock
-from .models import Application, ChangeKind, ChangeProcess, ChangeRequest, IssuanceProcess
+from .models import Application, Case, CaseProcess, ChangeRequest
 
 Status = Application.Status
 ChangeStatus = ChangeRequest.Status
 
 
-def _case(process) -> Application | ChangeRequest:  # noqa: ANN001 - base or subclass
-    return process.coerced.case
+def _examining_department(process: CaseProcess) -> Department:
+    return process.coerced.get_case().department.examining_department()
 
 
-def _examining_department(process) -> Department:  # noqa: ANN001
-    return _case(process).department.examining_department()
+def _applicant_department(process: CaseProcess) -> Department:
+    return process.coerced.get_case().department
 
 
-def _applicant_department(process) -> Department:  # noqa: ANN001
-    return _case(process).department
-
-
-def _ministry(process=None) -> Department:  # noqa: ANN001
+def _ministry(process: CaseProcess | None = None) -> Department:
     return Department.objects.ministry()
 
 
-def _status_is(status: str):  # noqa: ANN202
-    return lambda activation: activation.process.case.status == status
-
-
-def _needs_provincial_examination(activation) -> bool:  # noqa: ANN001
-    return activation.process.case.needs_provincial_examination
-
-
-def _has_view_permission(flow_instance, user, obj=None) -> bool:  # noqa: ANN001
-    """Flow pages need a department (or superuser); a case page needs jurisdiction."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if not user.is_superuser and department_of(user) is None:
-        return False
-    if obj is None:
-        return True
-    return visible_processes(user, flow_instance.process_class).filter(pk=obj.pk).exists()
-
-
-def _has_manage_permission(flow_instance, user, obj=None) -> bool:  # noqa: ANN001
-    """Nobody, the superuser included, may cancel, undo or revive steps of a case: each
-    decision is a legal act and changes only through the procedure, with its timeline entry."""
-    return False
+def status_is(status: str):  # a gateway condition
+    return lambda activation: activation.process.get_case().status == status
 
 
 class OfficialTask(flow.View):
@@ -64,23 +50,25 @@ class OfficialTask(flow.View):
     Unlike a plain View, the department permission and the four-eyes rule are checked
     again on every request, not only when the task is taken: a revoked membership
     ends access at once, and nobody from the applying side decides on its own case.
+    `decides` is the status of the case whose decision the task records.
     """
 
-    def __init__(self, view, *, applicant_side: bool = False) -> None:  # noqa: ANN001
+    def __init__(self, view, *, applicant_side: bool = False, decides: str = "") -> None:
         super().__init__(view)
         self.applicant_side = applicant_side
+        self.decides = decides
 
-    def _may_act(self, user, task) -> bool:  # noqa: ANN001
+    def _may_act(self, user: AbstractBaseUser, task: Task) -> bool:
         """Checked once per request (viewflow asks several times while it dispatches)."""
-        checked = user.__dict__.setdefault("_may_act", {})
-        if task.pk not in checked:
-            checked[task.pk] = self._check_official(user, task)
-        return checked[task.pk]
+        verdicts = Official.of(user).may_act
+        if task.pk not in verdicts:
+            verdicts[task.pk] = self._check_official(user, task)
+        return verdicts[task.pk]
 
-    def _check_official(self, user, task) -> bool:  # noqa: ANN001
+    def _check_official(self, user: AbstractBaseUser, task: Task) -> bool:
         if department_of(user) is None:
             return False
-        if not self.applicant_side and _case(task.process).is_applicant(user):
+        if not self.applicant_side and task.process.coerced.get_case().is_applicant(user):
             return False
         # The department the task was created for (viewflow stored it with the task), not
         # one looked up again: only its officials, by the object permission, may act.
@@ -90,28 +78,64 @@ class OfficialTask(flow.View):
         department = scope.model_class()(pk=task.owner_permission_obj_pk)
         return user.has_perm(task.owner_permission, department)
 
-    def can_assign(self, user, task) -> bool:  # noqa: ANN001
+    def can_assign(self, user: AbstractBaseUser, task: Task) -> bool:
         # viewflow's own check also accepts a model-wide permission, which nobody is granted
         # here (permissions are per department), so it is left out.
         if task.owner_id is not None or not user.is_authenticated:
             return False
         return self._may_act(user, task)
 
-    def can_execute(self, user, task) -> bool:  # noqa: ANN001
+    def can_execute(self, user: AbstractBaseUser, task: Task) -> bool:
         # viewflow compares the owner object, which loads it; its id is enough.
         if task.owner_id is None or task.owner_id != user.pk:
             return False
         return self._may_act(user, task)
 
 
-class IssuanceFlow(flow.Flow):
+class CaseFlow:
+    """What the flows of every kind of case share: how a case enters its flow, who may see
+    its pages, and that nobody manages its steps from outside the procedure."""
+
+    process_class = CaseProcess
+    lock_impl = case_lock
+    case_class: type[Case] = Case
+
+    @classmethod
+    def submit_case(cls, case: Case, *, by: AbstractBaseUser) -> Case:
+        """Submit a draft and start its process, in one transaction."""
+        with transaction.atomic():
+            return cls.submit.run(case=case, by=by)
+
+    def start_case(self, activation: Activation, case: Case, by: AbstractBaseUser) -> Case:
+        """Seed 000: only the applying department submits, and only a provincial department
+        or a municipal bureau may apply; actions.submit refuses anyone else."""
+        case = actions.submit(case, by=by)
+        activation.process.case = case
+        return case
+
+    def has_view_permission(self, user: AbstractBaseUser, obj: CaseProcess | None = None) -> bool:
+        """Flow pages need a department (or superuser); a case page needs jurisdiction."""
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if not user.is_superuser and department_of(user) is None:
+            return False
+        if obj is None:
+            return True
+        return visible_processes(user, type(self)).filter(pk=obj.pk).exists()
+
+    def has_manage_permission(self, user: AbstractBaseUser, obj: CaseProcess | None = None) -> bool:
+        """Nobody, the superuser included, may cancel, undo or revive steps of a case: each
+        decision is a legal act and changes only through the procedure, with its timeline entry."""
+        return False
+
+
+class IssuanceFlow(CaseFlow, flow.Flow):
     """Issuance approval
 
     Application to issue social security cards, from submission to a filed issuer ID.
     """
 
-    process_class = IssuanceProcess
-    lock_impl = case_lock
+    case_class = Application
 
     # applicant
     submit = (
@@ -126,18 +150,18 @@ class IssuanceFlow(flow.Flow):
     )
 
     route_by_applicant_level = (
-        flow.If(_needs_provincial_examination)
+        flow.Switch()
         .Annotation(
             title=_("Municipal bureau?"),
             description=_("A municipal bureau applies through its province; a province directly."),
         )
-        .Then(this.provincial_examination)
-        .Else(this.ministry_review)
+        .Case(this.provincial_examination, status_is(Status.PROVINCIAL_EXAMINATION))
+        .Case(this.ministry_review, status_is(Status.MINISTRY_REVIEW))
     )
 
     # provincial department
     provincial_examination = (
-        OfficialTask(task_views.examination_view)
+        OfficialTask(task_views.decision_view, decides=Status.PROVINCIAL_EXAMINATION)
         .Annotation(
             title=_("Preliminary examination"),
             description=_("Procedure step 2: the province examines a municipal application first."),
@@ -149,14 +173,14 @@ class IssuanceFlow(flow.Flow):
     after_examination = (
         flow.Switch()
         .Annotation(title=_("Examination outcome"))
-        .Case(this.ministry_review, _status_is(Status.MINISTRY_REVIEW))
-        .Case(this.correction, _status_is(Status.RETURNED))
-        .Default(this.rejected)
+        .Case(this.ministry_review, status_is(Status.MINISTRY_REVIEW))
+        .Case(this.correction, status_is(Status.RETURNED))
+        .Case(this.rejected, status_is(Status.REJECTED))
     )
 
     # Ministry IT Office
     ministry_review = (
-        OfficialTask(task_views.review_view)
+        OfficialTask(task_views.decision_view, decides=Status.MINISTRY_REVIEW)
         .Annotation(
             title=_("Ministry review"),
             description=_("Procedure steps 1-3: the Ministry IT Office reviews every application."),
@@ -168,9 +192,9 @@ class IssuanceFlow(flow.Flow):
     after_review = (
         flow.Switch()
         .Annotation(title=_("Review outcome"))
-        .Case(this.allocate_issuer_id, _status_is(Status.APPROVED))
-        .Case(this.correction, _status_is(Status.RETURNED))
-        .Default(this.rejected)
+        .Case(this.allocate_issuer_id, status_is(Status.APPROVED))
+        .Case(this.correction, status_is(Status.RETURNED))
+        .Case(this.rejected, status_is(Status.REJECTED))
     )
 
     allocate_issuer_id = (
@@ -206,28 +230,19 @@ class IssuanceFlow(flow.Flow):
     filed = flow.End().Annotation(title=_("Filed"))
     rejected = flow.End().Annotation(title=_("Rejected"))
 
-    def start_case(self, activation, application: Application) -> IssuanceProcess:  # noqa: ANN001
-        """Only a provincial department or a municipal bureau may apply (seed 000)."""
-        activation.process.application = application
-        return activation.process
-
-    def allocate(self, activation) -> None:  # noqa: ANN001
+    def allocate(self, activation: Activation) -> None:
         """The Ministry allocates an issuer ID right after approval (procedure step 3)."""
-        actions.allocate_issuer(activation.process.application)
-
-    has_view_permission = _has_view_permission
-    has_manage_permission = _has_manage_permission
+        actions.allocate_issuer(activation.process.get_case())
 
 
-class ChangeFlow(flow.Flow):
+class ChangeFlow(CaseFlow, flow.Flow):
     """Change request
 
     A change to what an approved issuer registered. Card surface and file structure need
     re-approval; supplier, product, population and quantity are filed for the record.
     """
 
-    process_class = ChangeProcess
-    lock_impl = case_lock
+    case_class = ChangeRequest
 
     # issuer
     submit = (
@@ -240,30 +255,22 @@ class ChangeFlow(flow.Flow):
     )
 
     route_by_kind_of_change = (
-        flow.If(lambda activation: activation.process.case.route == ChangeKind.Route.REAPPROVAL)
+        flow.Switch()
         .Annotation(
             title=_("Re-approval needed?"),
             description=_(
-                "Surface and file structure changes, and unknown kinds, are re-approved."
+                "Surface and file structure changes, and unknown kinds, are re-approved, "
+                "a municipal bureau's through its province; other changes are filed."
             ),
         )
-        .Then(this.route_by_applicant_level)
-        .Else(this.acknowledgement)
-    )
-
-    route_by_applicant_level = (
-        flow.If(_needs_provincial_examination)
-        .Annotation(
-            title=_("Municipal bureau?"),
-            description=_("Re-approval takes the review path of the original application."),
-        )
-        .Then(this.provincial_examination)
-        .Else(this.ministry_review)
+        .Case(this.provincial_examination, status_is(ChangeStatus.PROVINCIAL_EXAMINATION))
+        .Case(this.ministry_review, status_is(ChangeStatus.MINISTRY_REVIEW))
+        .Case(this.acknowledgement, status_is(ChangeStatus.AWAITING_ACKNOWLEDGEMENT))
     )
 
     # provincial department
     provincial_examination = (
-        OfficialTask(task_views.examination_view)
+        OfficialTask(task_views.decision_view, decides=ChangeStatus.PROVINCIAL_EXAMINATION)
         .Annotation(
             title=_("Preliminary examination"),
             description=_("The province examines a municipal bureau's re-approval first."),
@@ -275,14 +282,14 @@ class ChangeFlow(flow.Flow):
     after_examination = (
         flow.Switch()
         .Annotation(title=_("Examination outcome"))
-        .Case(this.ministry_review, _status_is(ChangeStatus.MINISTRY_REVIEW))
-        .Case(this.correction, _status_is(ChangeStatus.RETURNED))
-        .Default(this.rejected)
+        .Case(this.ministry_review, status_is(ChangeStatus.MINISTRY_REVIEW))
+        .Case(this.correction, status_is(ChangeStatus.RETURNED))
+        .Case(this.rejected, status_is(ChangeStatus.REJECTED))
     )
 
     # Ministry IT Office
     ministry_review = (
-        OfficialTask(task_views.review_view)
+        OfficialTask(task_views.decision_view, decides=ChangeStatus.MINISTRY_REVIEW)
         .Annotation(
             title=_("Ministry re-approval"),
             description=_("Procedure step 4: surface and file structure changes are re-approved."),
@@ -294,13 +301,13 @@ class ChangeFlow(flow.Flow):
     after_review = (
         flow.Switch()
         .Annotation(title=_("Review outcome"))
-        .Case(this.put_in_force, _status_is(ChangeStatus.APPROVED))
-        .Case(this.correction, _status_is(ChangeStatus.RETURNED))
-        .Default(this.rejected)
+        .Case(this.put_in_force, status_is(ChangeStatus.APPROVED))
+        .Case(this.correction, status_is(ChangeStatus.RETURNED))
+        .Case(this.rejected, status_is(ChangeStatus.REJECTED))
     )
 
     acknowledgement = (
-        OfficialTask(task_views.acknowledgement_view)
+        OfficialTask(task_views.decision_view, decides=ChangeStatus.AWAITING_ACKNOWLEDGEMENT)
         .Annotation(
             title=_("Acknowledge for the record"),
             description=_("Procedure step 4: other changes are only filed for the record."),
@@ -312,8 +319,8 @@ class ChangeFlow(flow.Flow):
     after_acknowledgement = (
         flow.Switch()
         .Annotation(title=_("Acknowledged?"))
-        .Case(this.put_in_force, _status_is(ChangeStatus.ACKNOWLEDGED))
-        .Default(this.correction)
+        .Case(this.put_in_force, status_is(ChangeStatus.ACKNOWLEDGED))
+        .Case(this.correction, status_is(ChangeStatus.RETURNED))
     )
 
     put_in_force = (
@@ -339,12 +346,15 @@ class ChangeFlow(flow.Flow):
     done = flow.End().Annotation(title=_("In force"))
     rejected = flow.End().Annotation(title=_("Rejected"))
 
-    def start_case(self, activation, change_request: ChangeRequest) -> ChangeProcess:  # noqa: ANN001
-        activation.process.change_request = change_request
-        return activation.process
+    def new_version(self, activation: Activation) -> None:
+        changes.put_in_force(activation.process.get_case())
 
-    def new_version(self, activation) -> None:  # noqa: ANN001
-        changes.put_in_force(activation.process.change_request)
-
-    has_view_permission = _has_view_permission
-    has_manage_permission = _has_manage_permission
+    @classmethod
+    def withdraw(cls, change: ChangeRequest, *, by: AbstractBaseUser) -> None:
+        """Withdraw a draft or a returned request; a returned one's waiting correction task
+        is cancelled with it, under the case lock."""
+        with transaction.atomic():
+            was_returned = change.status == ChangeStatus.RETURNED
+            changes.withdraw_change_request(change, by=by)
+            if was_returned:
+                cls.instance.cancel(change.process)

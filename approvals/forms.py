@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from issuers import file_structure
 
-from .actions import Outcome
-from .models import Application, ChangeRequest, Material
+from .models import Application, ChangeRequest, Decision, Material
 
 
 class ApplicationForm(forms.ModelForm):
@@ -32,18 +31,9 @@ class DecisionForm(forms.Form):
         help_text=_("Required when returning or rejecting: the applicant will read them."),
     )
 
-    def __init__(self, *args, outcomes: list, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, decisions: dict[str, Decision], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = outcomes
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if (
-            data.get("outcome") in (Outcome.RETURN, Outcome.REJECT)
-            and not data.get("reasons", "").strip()
-        ):
-            self.add_error("reasons", _("Please give the reasons for returning or rejecting."))
-        return data
+        self.fields["outcome"].choices = [(o, d.label) for o, d in decisions.items()]
 
 
 class CorrectionForm(forms.Form):

@@ -21,7 +21,7 @@ class CaseLock(SelectForUpdateLock):
     """
 
     @contextmanager
-    def __call__(self, flow_class, process_pk) -> Iterator[None]:  # noqa: ANN001
+    def __call__(self, flow_class, process_pk) -> Iterator[None]:
         for attempt in range(self.attempts):
             acquired = False
             try:

@@ -17,13 +17,13 @@ class FlowUrlGuardMiddleware:
     - When another official holds the case lock, the user gets a friendly 409 page.
     """
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ANN201
+    def process_view(self, request, view_func, view_args, view_kwargs):
         process_pk = view_kwargs.get("process_pk")
         if process_pk is None:
             return None
@@ -33,7 +33,7 @@ class FlowUrlGuardMiddleware:
         flow = getattr(request.resolver_match.url_name, "extra", {}).get("flow")
         task_pk = view_kwargs.get("task_pk")
         if flow is not None:
-            cases = visible_processes(request.user, flow.process_class).filter(pk=process_pk)
+            cases = visible_processes(request.user, type(flow)).filter(pk=process_pk)
             if task_pk is not None:  # one query for both: the case is visible, the task is its
                 cases = cases.filter(task__pk=task_pk)
             if not cases.exists():

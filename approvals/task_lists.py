@@ -5,7 +5,6 @@ a template from the coerced process, and whose filters read the distinct task na
 task table on every page; on a national table each costs more than the list itself.
 """
 
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, MultipleChoiceFilter
@@ -18,7 +17,6 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from .access import task_queue, visible_tasks
-from .models import ChangeProcess
 
 # The session key of viewflow's StoreRequestPathMixin (the "back" link of a task page).
 PIN_LOCATION = "vf-pin-location"
@@ -41,7 +39,7 @@ class OpenTaskFilter(FilterSet):
         model = Task
         fields = ("flow_task", "created")
 
-    def __init__(self, *args, flow_class: type, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, flow_class: type, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.filters["flow_task"].field.choices = human_steps(flow_class)
 
@@ -58,7 +56,7 @@ class TaskListFilter(OpenTaskFilter):
 class CaseColumn:
     """Names the case of each task from the row's joined case: no query per row."""
 
-    def dispatch(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+    def dispatch(self, request, *args, **kwargs):
         # viewflow remembers the list a task was opened from by writing the path into the
         # session on every request: a session write per page view. Write only a change.
         path = request.get_full_path()
@@ -70,12 +68,9 @@ class CaseColumn:
         return {**super().get_filterset_kwargs(filterset_class), "flow_class": self.flow_class}
 
     def case(self, task: Task) -> str:
-        if self.flow_class.process_class is ChangeProcess:
-            case, url = task.process.changeprocess.change_request, "changes:detail"
-        else:
-            case, url = task.process.issuanceprocess.application, "cases:detail"
+        case = task.process.caseprocess.case
         return format_html(
-            '<a href="{}">{}</a> {}', reverse(url, args=[case.pk]), case.reference, case.department
+            '<a href="{}">{}</a> {}', case.get_absolute_url(), case.reference, case.department
         )
 
     case.short_description = _("Case")
@@ -86,7 +81,7 @@ class ScopedInboxView(CaseColumn, FlowInboxListView):
     filterset_class = OpenTaskFilter
 
     @viewprop
-    def queryset(self):  # noqa: ANN201
+    def queryset(self):
         tasks = visible_tasks(self.request.user, self.flow_class)
         return tasks.filter(owner=self.request.user, status=STATUS.ASSIGNED).order_by("-created")
 
@@ -96,7 +91,7 @@ class ScopedQueueView(CaseColumn, FlowQueueListView):
     filterset_class = OpenTaskFilter
 
     @viewprop
-    def queryset(self):  # noqa: ANN201
+    def queryset(self):
         return task_queue(self.request.user, self.flow_class).order_by("-created")
 
 
@@ -105,5 +100,5 @@ class ScopedTaskListView(CaseColumn, DashboardTaskListView):
     filterset_class = TaskListFilter
 
     @viewprop
-    def queryset(self):  # noqa: ANN201
+    def queryset(self):
         return visible_tasks(self.request.user, self.flow_class)

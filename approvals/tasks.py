@@ -1,11 +1,18 @@
-"""Celery tasks. Each one is safe to run twice: a message is acknowledged only after the task
-has finished (acks_late), so a worker lost mid-task leaves it to be delivered again."""
+"""What a timeline event sets in motion outside the request: issued documents and e-mails,
+as Celery tasks.
+
+`after_event` queues them once the recording transaction commits, so a worker never sees an
+event that was rolled back. Each task is safe to run twice: a message is acknowledged only
+after the task has finished (acks_late), so a worker lost mid-task leaves it to be delivered
+again, and the work itself is idempotent (one document of a kind per case, one notification
+per event). With no broker configured (the embedded SQLite mode) Celery runs them in-process.
+"""
 
 from celery import shared_task
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
-from . import background
+from . import documents, notifications
 from .models import CaseEvent
 
 # A database that is briefly away (failover, restart) is worth retrying; anything else is a bug
@@ -19,18 +26,35 @@ RETRY = {
 }
 
 
+def after_event(event: CaseEvent) -> None:
+    """Queue the background work for an event once the current transaction commits."""
+    kinds = documents.ISSUED_AFTER.get(event.action, [])
+    notify_too = event.action in notifications.NOTIFY_ON
+
+    def enqueue() -> None:
+        for kind in kinds:
+            issue_document.delay(event.pk, kind)
+        if notify_too:
+            notify.delay(event.pk)
+
+    if kinds or notify_too:
+        transaction.on_commit(enqueue)
+
+
+def _event(event_pk: int) -> CaseEvent:
+    return CaseEvent.objects.select_related("case").get(pk=event_pk)
+
+
 @shared_task(**RETRY)
 def issue_document(event_pk: int, kind: str) -> int:
     """Render and keep the document an event calls for; returns its id."""
-    event = CaseEvent.objects.select_related("application", "change_request").get(pk=event_pk)
-    return background.issue_document(kind, event.case).pk
+    return documents.issue_document(kind, _event(event_pk).case.specific).pk
 
 
 @shared_task(**RETRY)
 def notify(event_pk: int) -> str:
     """E-mail the officials an event concerns; returns the recipients."""
-    event = CaseEvent.objects.select_related("application", "change_request").get(pk=event_pk)
-    return background.notify(event).recipients
+    return notifications.notify(_event(event_pk)).recipients
 
 
 @shared_task(acks_late=True)

@@ -5,9 +5,9 @@ jurisdiction (viewflow-guide §3.3 point 6), so they are replaced by the case pa
 """
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils.functional import cached_property
 from django.views.generic import RedirectView
 from viewflow.workflow.flow import FlowAppViewset
@@ -15,17 +15,16 @@ from viewflow.workflow.flow.views import FlowChartView
 from viewflow.workflow.status import STATUS
 
 from .access import task_queue, visible_processes, visible_tasks
-from .models import ChangeProcess
 from .task_lists import ScopedInboxView, ScopedQueueView, ScopedTaskListView
 
 
 class ScopedChartView(FlowChartView):
     """The chart of one case shows which steps are done: only within jurisdiction."""
 
-    def dispatch(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+    def dispatch(self, request, *args, **kwargs):
         process_pk = kwargs.get("process_pk")
         if process_pk is not None:
-            processes = visible_processes(request.user, self.flow_class.process_class)
+            processes = visible_processes(request.user, self.flow_class)
             if not processes.filter(pk=process_pk).exists():
                 raise Http404
         return super().dispatch(request, *args, **kwargs)
@@ -56,7 +55,7 @@ class ScopedFlowViewset(FlowAppViewset):
     task_list_view_class = ScopedTaskListView
     chart_view_class = ScopedChartView
 
-    def get_context_data(self, request) -> dict:  # noqa: ANN001
+    def get_context_data(self, request) -> dict:
         """The inbox and queue counts of the menu, from the same scoped queries as the lists
         (viewflow's own run its unindexable queue filter on every page)."""
         inbox = visible_tasks(request.user, self._flow_class).filter(
@@ -69,26 +68,25 @@ class ScopedFlowViewset(FlowAppViewset):
 
     @property
     def case_list_name(self) -> str:
-        return "changes:index" if self._flow_class.process_class is ChangeProcess else "cases:index"
+        return self._flow_class.case_class.LIST_URL
 
     @property
-    def index_path(self):  # noqa: ANN201
+    def index_path(self) -> URLPattern:
         return path("", RedirectView.as_view(pattern_name=self.case_list_name), name="index")
 
     @property
-    def process_list_path(self):  # noqa: ANN201
+    def process_list_path(self) -> URLPattern:
         view = RedirectView.as_view(pattern_name=self.case_list_name)
         return path("flows/", view, name="process_list")
 
     @property
-    def process_detail_path(self):  # noqa: ANN201
-        process_class = self._flow_class.process_class
+    def process_detail_path(self) -> URLPattern:
+        flow_class = self._flow_class
 
-        def process_detail(request, process_pk: int, **kwargs):  # noqa: ANN001, ANN003, ANN202
-            process = visible_processes(request.user, process_class).filter(pk=process_pk).first()
+        def process_detail(request: HttpRequest, process_pk: int, **kwargs) -> HttpResponse:
+            process = visible_processes(request.user, flow_class).filter(pk=process_pk).first()
             if process is None:
                 raise Http404
-            name = "changes:detail" if process_class is ChangeProcess else "cases:detail"
-            return redirect(name, pk=process.case.pk)
+            return redirect(process.get_case())
 
         return path("<int:process_pk>/", process_detail, name="process_detail")

@@ -66,7 +66,7 @@ def _scoped(queryset: QuerySet, prefix: str, request: HttpRequest) -> QuerySet:
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
-def _page(request: HttpRequest, queryset: QuerySet, per_page: int, rows, title: str):  # noqa: ANN001, ANN201
+def _page(request: HttpRequest, queryset: QuerySet, per_page: int, rows, title: str):
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     page.object_list = [rows(obj) for obj in page.object_list]
     return HttpResponse(TABLE.render({"page": page, "title": title}, request))
@@ -130,7 +130,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return _page(request, queryset, TASK_PAGE, _task_row, "inbox")
 
 
-def queue_permission(user) -> Q:  # noqa: ANN001
+def queue_permission(user) -> Q:
     """The queue's permission test (viewflow managers.py user_queue) as plain column tests:
     one (owner_permission, owner_permission_obj_pk) pair per guardian row, instead of a
     CONCAT of the two compared against an IN list."""

@@ -106,7 +106,7 @@ def officials(needed: int) -> tuple[list, dict, object]:
     return bureaus, examiners, ministry
 
 
-def client(user):  # noqa: ANN001, ANN201
+def client(user):
     from django.test import Client
 
     session = Client()
@@ -114,7 +114,7 @@ def client(user):  # noqa: ANN001, ANN201
     return session
 
 
-def sessions(bureaus: list, examiners: dict, ministry):  # noqa: ANN001, ANN201
+def sessions(bureaus: list, examiners: dict, ministry):
     """Per case, the logged-in clients of its bureau, its province and the Ministry, made as
     officials make them: a fresh login per bureau, one per province and one Ministry login."""
     ministry_client = client(ministry)
@@ -126,7 +126,7 @@ def sessions(bureaus: list, examiners: dict, ministry):  # noqa: ANN001, ANN201
         yield client(official), examiner_clients[province], ministry_client
 
 
-def through_the_system(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
+def through_the_system(bureaus: list, examiners: dict, ministry) -> float:
     from approvals.flows import IssuanceFlow as Flow
     from tests.helpers import apply, decide, file_with_registry
 
@@ -141,7 +141,7 @@ def through_the_system(bureaus: list, examiners: dict, ministry) -> float:  # no
     return len(bureaus) / (time.perf_counter() - began)
 
 
-def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
+def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:
     """The same cases through the actions and the flow's activations, in-process, no HTTP."""
     import datetime
 
@@ -150,10 +150,10 @@ def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:  # n
 
     from approvals import actions
     from approvals.actions import Outcome
-    from approvals.demo import sample_pdf
     from approvals.flows import IssuanceFlow as Flow
     from approvals.forms import ApplicationForm
     from approvals.models import Material
+    from approvals.procedure import sample_pdf
     from tests.helpers import APPLICATION_DATA
 
     pdf = sample_pdf("material.pdf")
@@ -161,7 +161,7 @@ def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:  # n
     def upload(name: str) -> SimpleUploadedFile:
         return SimpleUploadedFile(name, pdf, "application/pdf")
 
-    def take_and_do(application, node, official, do) -> None:  # noqa: ANN001
+    def take_and_do(application, node, official, do) -> None:
         """What the assign and execute views do, without the request around them."""
         task = application.process.task_set.get(flow_task=node, status=STATUS.NEW)
         with task.activation() as activation:
@@ -221,7 +221,7 @@ def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:  # n
 REQUESTS = {"bureau": 8, "province": 2, "ministry": 4}
 
 
-def http_floor(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
+def http_floor(bureaus: list, examiners: dict, ministry) -> float:
     """The candidate's requests, made the same way, to a view that does nothing."""
     began = time.perf_counter()
     for bureau_client, examiner_client, ministry_client in sessions(bureaus, examiners, ministry):
@@ -237,7 +237,7 @@ def http_floor(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN0
     return len(bureaus) / (time.perf_counter() - began)
 
 
-def plain_orm(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN001
+def plain_orm(bureaus: list, examiners: dict, ministry) -> float:
     """The same rows, written without the system: no views, no flow, no checks."""
     import hashlib
 
@@ -246,8 +246,8 @@ def plain_orm(bureaus: list, examiners: dict, ministry) -> float:  # noqa: ANN00
     from django.utils import timezone
 
     from approvals.actions import record_event
-    from approvals.demo import sample_pdf
     from approvals.models import Application, CaseEvent, Material
+    from approvals.procedure import sample_pdf
     from issuers.identifiers import format_issuer_id
     from issuers.models import Issuer, IssuerSerial
 
@@ -338,7 +338,7 @@ def main() -> None:
     # ones the candidate has yet to use (they could not apply any more).
     again = bureaus[: args.cases]
 
-    def against_the_baseline(name: str, candidate, target: str = ">= 0.5x"):  # noqa: ANN001, ANN202
+    def against_the_baseline(name: str, candidate, target: str = ">= 0.5x"):
         return compare(
             f"{args.cases} {name}, per second",
             lambda: candidate(),

@@ -69,7 +69,7 @@ def official_for(username: str, page: str) -> str:
     return busiest or username
 
 
-def client_for(username: str):  # noqa: ANN201 - django.test.Client
+def client_for(username: str):  # django.test.Client
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -78,13 +78,13 @@ def client_for(username: str):  # noqa: ANN201 - django.test.Client
     return client
 
 
-def fetch(client, url: str) -> None:  # noqa: ANN001
+def fetch(client, url: str) -> None:
     response = client.get(url)
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} answered {response.status_code}")
 
 
-def p95_of(client, url: str, requests: int) -> Callable[[], float]:  # noqa: ANN001
+def p95_of(client, url: str, requests: int) -> Callable[[], float]:
     """A sample: the p95, in ms, of `requests` requests for url."""
 
     def sample() -> float:
@@ -93,7 +93,7 @@ def p95_of(client, url: str, requests: int) -> Callable[[], float]:  # noqa: ANN
     return sample
 
 
-def page_rows(client, url: str) -> int:  # noqa: ANN001
+def page_rows(client, url: str) -> int:
     """How many table rows the page shows (to check candidate and baseline agree)."""
     body = client.get(url).content.decode()
     return len(re.findall(r"<tr\b", body[body.find("<tbody") :] if "<tbody" in body else body))

@@ -73,11 +73,11 @@ def main() -> None:
     args = parser.parse_args()
 
     application = setup()
+    from approvals.background import document_context
     from django.template.loader import render_to_string
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from approvals.background import document_context
     from approvals.documents import render_pdf
     from approvals.models import CaseDocument
 

@@ -5,11 +5,10 @@ from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
-from approvals import change_views
+from approvals import change_views, register_views
 from approvals import views as case_views
 from approvals.flows import ChangeFlow, IssuanceFlow
 from approvals.viewsets import ScopedFlowViewset
-from issuers import views as issuer_views
 
 cases = Application(
     app_name="cases",
@@ -39,15 +38,15 @@ register = Application(
     icon="badge",
     menu_template_name=None,
     urlpatterns=[
-        path("", issuer_views.register, name="index"),
-        path("<int:pk>/", issuer_views.issuer_detail, name="detail"),
-        path("<int:pk>/v<int:version>/surface/", issuer_views.version_surface, name="surface"),
+        path("", register_views.register, name="index"),
+        path("<int:pk>/", register_views.issuer_detail, name="detail"),
+        path("<int:pk>/v<int:version>/surface/", register_views.version_surface, name="surface"),
         path(
             "<int:pk>/v<int:version>/structure.json",
-            issuer_views.version_structure,
+            register_views.version_structure,
             name="structure",
         ),
-        path("<int:pk>/receipt/", issuer_views.receipt_download, name="receipt"),
+        path("<int:pk>/receipt/", register_views.receipt_download, name="receipt"),
     ],
 )
 

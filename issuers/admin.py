@@ -25,7 +25,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "department", "created"]
     raw_id_fields = ["user", "department"]
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         # Memberships carry object permissions: change them with add_member/remove_member.
         return False
 
@@ -36,10 +36,10 @@ class IssuerAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["issuer_id", "department__name"]
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -47,8 +47,8 @@ class IssuerAdmin(admin.ModelAdmin):
 class CardSpecificationAdmin(admin.ModelAdmin):
     list_display = ["issuer", "version", "created_at", "card_supplier", "card_product"]
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request, obj=None):
         return False

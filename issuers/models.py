@@ -155,9 +155,6 @@ class Issuer(models.Model):
     serial = models.PositiveIntegerField(_("serial"), unique=True, editable=False)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="issuers")
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="issuers")
-    application = models.OneToOneField(
-        "approvals.Application", on_delete=models.PROTECT, related_name="issuer"
-    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ALLOCATED
     )
@@ -177,16 +174,11 @@ class Issuer(models.Model):
     def __str__(self) -> str:
         return f"{self.issuer_id} {self.department}"
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def delete(self, *args, **kwargs):
         raise ValueError("Issuer IDs are never deleted or reused.")
 
     def current_specification(self) -> "CardSpecification | None":
         return self.specifications.order_by("-version").first()
-
-    def open_change_request(self):  # noqa: ANN201
-        return self.change_requests.filter(
-            status__in=self.change_requests.model.OPEN_STATUSES
-        ).first()
 
 
 def specification_surface_to(instance: "CardSpecification", filename: str) -> str:
@@ -200,12 +192,6 @@ class CardSpecification(models.Model):
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="specifications")
     version = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("in force since"), auto_now_add=True)
-    application = models.ForeignKey(
-        "approvals.Application", on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    change_request = models.ForeignKey(
-        "approvals.ChangeRequest", on_delete=models.PROTECT, null=True, related_name="+"
-    )
 
     card_supplier = models.CharField(_("card supplier"), max_length=200)
     card_product = models.CharField(_("card product"), max_length=200)
@@ -228,11 +214,7 @@ class CardSpecification(models.Model):
     def __str__(self) -> str:
         return f"{self.issuer.issuer_id} v{self.version}"
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Registered versions are never edited; add a new version.")
         super().save(*args, **kwargs)
-
-    @property
-    def made_by(self):  # noqa: ANN201
-        return self.change_request or self.application

@@ -1,11 +1,34 @@
-"""Steps of the procedure, done over HTTP the way each official does them."""
+"""The one helper module of the tests.
 
+Two ways to take a case through the procedure:
+
+- **through the actions** (`applied`, `filed`, `filed_issuer`, `changed`, and
+  approvals.procedure for single steps): fast, and the same forms, actions, flow calls and
+  permission checks as the pages. Use it to build the preconditions of a test whose subject
+  is not the HTTP layer.
+- **over HTTP** (`create_draft` … `file_with_registry`, `start_change` …): the pages as an
+  official uses them. Use it where the page, its permissions or its form is the subject.
+"""
+
+import datetime
+import io
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
+from viewflow.workflow.models import Task
 
-from approvals.demo import sample_pdf
+from approvals import procedure
 from approvals.flows import IssuanceFlow
-from approvals.models import Application, Material
+from approvals.models import Application, Case, ChangeRequest, Material, Outcome
+from approvals.procedure import pdf_upload, sample_pdf
+from issuers.models import Issuer
+
+__all__ = ["pdf_upload", "procedure", "sample_pdf"]
+
+# The province that examines each municipal persona's cases.
+PROVINCE_OF = {"hangzhou": "zhejiang", "ningbo": "zhejiang", "shenzhen": "guangdong"}
 
 APPLICATION_DATA = {
     "contact_person": "张明",
@@ -19,8 +42,56 @@ APPLICATION_DATA = {
 }
 
 
-def pdf_upload(name: str = "material.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, sample_pdf(name), "application/pdf")
+# --- Through the actions ------------------------------------------------------------------
+
+
+def applied(personas: dict, persona: str, **fields: object) -> Application:
+    """persona's complete application, submitted."""
+    return procedure.apply(personas[persona], **{**APPLICATION_DATA, **fields})
+
+
+def passed_examination(personas: dict, persona: str, **fields: object) -> Application:
+    """persona's application, past the provincial examination if it needs one."""
+    application = applied(personas, persona, **fields)
+    if persona in PROVINCE_OF:
+        examiner = personas[PROVINCE_OF[persona]]
+        procedure.decide(application, IssuanceFlow.provincial_examination, examiner, Outcome.PASS)
+    return application
+
+
+def approved(personas: dict, persona: str, **fields: object) -> Application:
+    """persona's application approved by the Ministry, its issuer ID allocated."""
+    application = passed_examination(personas, persona, **fields)
+    procedure.decide(application, IssuanceFlow.ministry_review, personas["ministry"], Outcome.PASS)
+    return application
+
+
+def filed(personas: dict, persona: str, reference: str = "", **fields: object) -> Application:
+    """persona's application approved and filed with the registration centre."""
+    application = approved(personas, persona, **fields)
+    reference = reference or f"ICRC-{persona.upper()}"
+    procedure.file(application, personas["ministry"], reference, datetime.date(2026, 11, 20))
+    application.refresh_from_db()
+    assert application.status == Application.Status.FILED
+    return application
+
+
+def filed_issuer(personas: dict, persona: str) -> Issuer:
+    """An issuer of persona's department: applied, examined if municipal, approved, filed."""
+    issuer = filed(personas, persona).issuer
+    assert issuer.status == Issuer.Status.FILED
+    return issuer
+
+
+def changed(personas: dict, persona: str, issuer: Issuer, **fields: object) -> ChangeRequest:
+    """A change request of persona's issuer, edited and submitted."""
+    change = procedure.request_change(
+        issuer, personas[persona], **{"description": "a change", **fields}
+    )
+    return procedure.submit_change(change, personas[persona])
+
+
+# --- Over HTTP -----------------------------------------------------------------------------
 
 
 def create_draft(client: Client, **overrides: str) -> Application:
@@ -29,7 +100,7 @@ def create_draft(client: Client, **overrides: str) -> Application:
     return Application.objects.latest("pk")
 
 
-def upload(client: Client, application: Application, kind: str, file=None):  # noqa: ANN001, ANN201
+def upload(client: Client, application: Application, kind: str, file: object = None) -> object:
     return client.post(
         f"/cases/{application.pk}/materials/", {"kind": kind, "file": file or pdf_upload()}
     )
@@ -40,7 +111,7 @@ def upload_all(client: Client, application: Application) -> None:
         assert upload(client, application, kind).status_code == 302
 
 
-def submit(client: Client, application: Application):  # noqa: ANN201
+def submit(client: Client, application: Application) -> object:
     return client.post(f"/cases/{application.pk}/submit/")
 
 
@@ -53,31 +124,33 @@ def apply(client: Client, **overrides: str) -> Application:
     return application
 
 
-def open_task(application: Application, node):  # noqa: ANN001, ANN201
-    return application.process.task_set.get(flow_task=node, status__in=["NEW", "ASSIGNED"])
+def open_task(case: Case, node: object) -> Task:
+    return procedure.open_task(case, node)
 
 
-def task_url(application: Application, node, action: str) -> str:  # noqa: ANN001
-    task = open_task(application, node)
-    return node.reverse(action, args=[application.process.pk, task.pk])
+def task_url(case: Case, node: object, action: str) -> str:
+    task = open_task(case, node)
+    return node.reverse(action, args=[case.process.pk, task.pk])
 
 
-def act(client: Client, application: Application, node, data: dict):  # noqa: ANN001, ANN201
+def act(client: Client, case: Case, node: object, data: dict) -> object:
     """Take the task and execute it; returns the execute response."""
-    task = open_task(application, node)
+    task = open_task(case, node)
     if task.owner_id is None:
-        response = client.post(task_url(application, node, "assign"))
+        response = client.post(task_url(case, node, "assign"))
         assert response.status_code == 302, response.status_code
-    return client.post(task_url(application, node, "execute"), data)
+    return client.post(task_url(case, node, "execute"), data)
 
 
-def decide(client: Client, application: Application, node, outcome: str, reasons: str = ""):  # noqa: ANN001, ANN201
-    response = act(client, application, node, {"outcome": outcome, "reasons": reasons})
-    application.refresh_from_db()
+def decide(client: Client, case: Case, node: object, outcome: str, reasons: str = "") -> object:
+    response = act(client, case, node, {"outcome": outcome, "reasons": reasons})
+    case.refresh_from_db()
     return response
 
 
-def file_with_registry(client: Client, application: Application, reference: str = "ICRC-1"):  # noqa: ANN201
+def file_with_registry(
+    client: Client, application: Application, reference: str = "ICRC-1"
+) -> object:
     response = act(
         client,
         application,
@@ -86,3 +159,15 @@ def file_with_registry(client: Client, application: Application, reference: str 
     )
     application.refresh_from_db()
     return response
+
+
+def login(user: AbstractBaseUser) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def png_upload(name: str = "surface.png", colour: tuple = (200, 16, 46)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 5), colour).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), "image/png")

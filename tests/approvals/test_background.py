@@ -162,7 +162,7 @@ def test_without_an_address_no_mail_is_sent_and_the_event_counts_as_done(
         application = apply(client_for("hangzhou"))
 
     assert mail.outbox == []
-    notification = Notification.objects.get(event__application=application)
+    notification = Notification.objects.get(event__case=application)
     assert notification.recipients == ""
     assert notification.sent_at is not None
 

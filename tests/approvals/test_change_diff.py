@@ -40,7 +40,7 @@ def change(client_for, hangzhou):
     return change
 
 
-def detail(client, change) -> str:  # noqa: ANN001
+def detail(client, change) -> str:
     return page(client, f"/changes/{change.pk}/")
 
 
@@ -58,7 +58,7 @@ def with_changed_records() -> list[dict]:
     return nodes
 
 
-def structure_events(change) -> int:  # noqa: ANN001
+def structure_events(change) -> int:
     return change.events.filter(action=CaseEvent.Action.EDITED, detail="File structure").count()
 
 

@@ -34,7 +34,7 @@ SLOW = 0.5  # seconds spent inside the locked section, so the requests really ov
 FRIENDLY_409 = "Someone else is acting on this case"
 
 
-def race(*calls) -> list:  # noqa: ANN002
+def race(*calls) -> list:
     """Run each call in its own thread, all released together; returns results or exceptions."""
     results: list = [None] * len(calls)
     start = threading.Barrier(len(calls))
@@ -58,18 +58,18 @@ def race(*calls) -> list:  # noqa: ANN002
     return results
 
 
-def slow_down(monkeypatch, owner, name: str) -> None:  # noqa: ANN001
+def slow_down(monkeypatch, owner, name: str) -> None:
     """Make owner.name sleep before doing its work (it runs inside the case lock)."""
     original = getattr(owner, name)
 
-    def slowly(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def slowly(*args, **kwargs):
         time.sleep(SLOW)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, slowly)
 
 
-def logged_in(user) -> Client:  # noqa: ANN001
+def logged_in(user) -> Client:
     # raise_request_exception=False: a crash must show up as a 500, not abort the thread.
     client = Client(raise_request_exception=False)
     client.force_login(user)
@@ -77,7 +77,7 @@ def logged_in(user) -> Client:  # noqa: ANN001
 
 
 @pytest.fixture
-def review_case(personas) -> Application:  # noqa: ANN001
+def review_case(personas) -> Application:
     """Zhejiang's own application, straight to the Ministry review."""
     application = apply(logged_in(personas["zhejiang"]))
     assert application.status == Application.Status.MINISTRY_REVIEW
@@ -85,7 +85,7 @@ def review_case(personas) -> Application:  # noqa: ANN001
 
 
 @pytest.fixture
-def second_ministry_official(personas):  # noqa: ANN001, ANN201
+def second_ministry_official(personas):
     user = get_user_model().objects.create(username="ministry-2")
     add_member(user, Department.objects.ministry())
     return user
@@ -107,7 +107,7 @@ def assert_approved_exactly_once(application: Application) -> None:
 
 @pytest.mark.parametrize(
     "slowed",
-    [(actions, "record_review"), (identifiers, "take_next_serial")],
+    [(actions, "record_decision"), (identifiers, "take_next_serial")],
     ids=["slow-review", "slow-serial"],
 )
 def test_the_same_official_submitting_the_approval_twice_approves_once(
@@ -120,7 +120,7 @@ def test_the_same_official_submitting_the_approval_twice_approves_once(
     slow_down(monkeypatch, *slowed)
     clients = [logged_in(personas["ministry"]) for _ in range(2)]
 
-    def approve(client: Client):  # noqa: ANN202
+    def approve(client: Client):
         return lambda: client.post(execute_url, {"outcome": "pass", "reasons": ""}).status_code
 
     statuses = race(*(approve(client) for client in clients))
@@ -138,10 +138,10 @@ def test_two_ministry_officials_racing_to_take_and_approve_approve_once(
     assign_url = task_url(review_case, Flow.ministry_review, "assign")
     execute_url = task_url(review_case, Flow.ministry_review, "execute")
     slow_down(monkeypatch, AssignTaskView, "form_valid")
-    slow_down(monkeypatch, actions, "record_review")
+    slow_down(monkeypatch, actions, "record_decision")
     clients = [logged_in(user) for user in officials]
 
-    def take_and_approve(client: Client):  # noqa: ANN202
+    def take_and_approve(client: Client):
         def run() -> tuple[int, int]:
             assign = client.post(assign_url).status_code
             execute = client.post(execute_url, {"outcome": "pass", "reasons": ""}).status_code
@@ -206,7 +206,7 @@ def hold_the_case_lock(process_pk: int) -> None:
 
 
 @contextmanager
-def hold_the_process_row(process_pk: int):  # noqa: ANN201
+def hold_the_process_row(process_pk: int):
     """SELECT ... FOR UPDATE on the case's viewflow_process row, the row every task references."""
     with transaction.atomic(), connection.cursor() as cursor:
         table = connection.ops.quote_name(Process._meta.db_table)

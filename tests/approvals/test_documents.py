@@ -56,11 +56,11 @@ def assert_no_file_read(pdf: bytes) -> None:
     assert pdf_images(pdf) == []
 
 
-def get_document(client: Client, application: Application, name: str):  # noqa: ANN201
+def get_document(client: Client, application: Application, name: str):
     return client.get(f"/cases/{application.pk}/{name}")
 
 
-def approve(client_for, applicant: str, **fields: str) -> Application:  # noqa: ANN001
+def approve(client_for, applicant: str, **fields: str) -> Application:
     application = apply(client_for(applicant), **fields)
     if application.status == Status.PROVINCIAL_EXAMINATION:
         decide(client_for(EXAMINER[applicant]), application, Flow.provincial_examination, "pass")
@@ -70,7 +70,7 @@ def approve(client_for, applicant: str, **fields: str) -> Application:  # noqa: 
     return application
 
 
-def approve_and_file(client_for, applicant: str, **fields: str) -> Application:  # noqa: ANN001
+def approve_and_file(client_for, applicant: str, **fields: str) -> Application:
     application = approve(client_for, applicant, **fields)
     filing = file_with_registry(client_for("ministry"), application, "ICRC-2026-0815")
     assert filing.status_code == 302
@@ -79,12 +79,12 @@ def approve_and_file(client_for, applicant: str, **fields: str) -> Application: 
 
 
 @pytest.fixture
-def fetches(monkeypatch):  # noqa: ANN001, ANN201
+def fetches(monkeypatch):
     """Every URL the PDF renderer asks its fetcher for, with what the fetcher did."""
     calls: list[tuple[str, str]] = []
     original = documents.StaticFilesOnlyFetcher.fetch
 
-    def spy(self, url, headers=None):  # noqa: ANN001, ANN202
+    def spy(self, url, headers=None):
         try:
             response = original(self, url, headers)
         except Exception as error:
@@ -200,12 +200,12 @@ class _RecordingHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
 @pytest.fixture
-def web_server():  # noqa: ANN201
+def web_server():
     """A local HTTP server that records every request it gets."""
     _RecordingHandler.paths = []
     server = http.server.HTTPServer(("127.0.0.1", 0), _RecordingHandler)
@@ -218,7 +218,7 @@ def web_server():  # noqa: ANN201
 
 
 @pytest.fixture
-def template_string(settings):  # noqa: ANN001, ANN201
+def template_string(settings):
     """Render a template given as a string: an in-memory loader in front of the real ones."""
     templates: dict[str, str] = {}
     engine = settings.TEMPLATES[0]

@@ -7,7 +7,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.flows import IssuanceFlow as Flow
-from approvals.models import Application, IssuanceProcess, Material
+from approvals.models import Application, CaseProcess, Material
 from issuers.membership import add_member, remove_member
 from tests.helpers import (
     APPLICATION_DATA,
@@ -421,7 +421,7 @@ def test_get_on_submit_is_refused_and_submits_nothing(client_for):
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT
     assert draft.submitted_at is None
-    assert not IssuanceProcess.objects.filter(application=draft).exists()
+    assert not CaseProcess.objects.filter(case=draft).exists()
 
 
 def test_get_on_materials_is_refused_and_stores_nothing(client_for):

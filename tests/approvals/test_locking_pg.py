@@ -11,7 +11,7 @@ from viewflow.workflow.lock import SelectForUpdateLock
 
 from approvals import actions
 from approvals.flows import IssuanceFlow as Flow
-from approvals.models import Application, CaseEvent, IssuanceProcess
+from approvals.models import Application, CaseEvent, CaseProcess
 from issuers.divisions import division_for
 from issuers.identifiers import is_valid_issuer_id, next_issuer_id
 from issuers.models import Issuer, IssuerSerial
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run_in_threads(target, count: int) -> list:  # noqa: ANN001
+def run_in_threads(target, count: int) -> list:
     """Run target(index) in count threads started together; returns results or exceptions."""
     results = [None] * count
     barrier = threading.Barrier(count)
@@ -45,7 +45,7 @@ def run_in_threads(target, count: int) -> list:  # noqa: ANN001
     return results
 
 
-def ministry_review_case(personas) -> Application:  # noqa: ANN001
+def ministry_review_case(personas) -> Application:
     """Zhejiang's own case, awaiting the Ministry."""
     zhejiang = Client()
     zhejiang.force_login(personas["zhejiang"])
@@ -63,13 +63,13 @@ def test_concurrent_approvals_allocate_one_issuer(transactional_db, personas, mo
     assert open_task(application, Flow.ministry_review).owner == personas["ministry"]
     execute_url = task_url(application, Flow.ministry_review, "execute")
 
-    original = actions.record_review
+    original = actions.record_decision
 
-    def slow_record_review(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def slow_record_decision(*args, **kwargs):
         time.sleep(0.5)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "record_review", slow_record_review)
+    monkeypatch.setattr(actions, "record_decision", slow_record_decision)
 
     def post(index: int) -> int:
         client = Client(raise_request_exception=False)
@@ -129,8 +129,8 @@ def test_a_held_case_lock_answers_409_and_changes_nothing(transactional_db, pers
         try:
             with transaction.atomic():
                 # The full row: FOR UPDATE on viewflow_process joined with
-                # approvals_issuanceprocess, the child row viewflow's case lock takes.
-                IssuanceProcess.objects.select_for_update().get(pk=application.process.pk)
+                # approvals_caseprocess, the child row viewflow's case lock takes.
+                CaseProcess.objects.select_for_update().get(pk=application.process.pk)
                 locked.set()
                 release.wait(timeout=30)
         finally:

@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from approvals.demo import sample_pdf
 from approvals.models import Material
+from approvals.procedure import sample_pdf
 from tests.helpers import create_draft, upload
 
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 100

@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader, PdfWriter
 
-from approvals.demo import sample_pdf
 from approvals.models import Material
+from approvals.procedure import sample_pdf
 from tests.helpers import create_draft, upload
 
 Kind = Material.Kind
@@ -27,7 +27,7 @@ def draft(hangzhou):
     return create_draft(hangzhou)
 
 
-def page_after(client, response) -> str:  # noqa: ANN001
+def page_after(client, response) -> str:
     """The page the applicant is sent back to, with its messages."""
     assert response.status_code == 302
     return client.get(response.url).content.decode()
@@ -37,7 +37,7 @@ def as_pdf(content: bytes, name: str = "x.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, "application/pdf")
 
 
-def pdf_with_encoded_object_stream(catalog: bytes, filters: bytes, encode) -> bytes:  # noqa: ANN001
+def pdf_with_encoded_object_stream(catalog: bytes, filters: bytes, encode) -> bytes:
     """A PDF 1.5 whose catalog sits in an object stream encoded with the given filters."""
     out = bytearray(b"%PDF-1.5\n")
     offsets = {}

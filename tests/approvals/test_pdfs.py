@@ -32,7 +32,7 @@ def squeezed(text: str) -> str:
     return "".join(text.split())
 
 
-def approve_and_file(client_for, application: Application) -> Application:  # noqa: ANN001
+def approve_and_file(client_for, application: Application) -> Application:
     decide(client_for("zhejiang"), application, Flow.provincial_examination, "pass")
     decide(client_for("ministry"), application, Flow.ministry_review, "pass")
     assert application.status == Application.Status.APPROVED
@@ -42,12 +42,12 @@ def approve_and_file(client_for, application: Application) -> Application:  # no
 
 
 @pytest.fixture
-def filed_case(client_for) -> Application:  # noqa: ANN001
+def filed_case(client_for) -> Application:
     application = apply(client_for("hangzhou"))
     return approve_and_file(client_for, application)
 
 
-def get_pdf(client: Client, application: Application, name: str):  # noqa: ANN201
+def get_pdf(client: Client, application: Application, name: str):
     return client.get(f"/cases/{application.pk}/{name}")
 
 
@@ -96,7 +96,7 @@ def test_anonymous_is_sent_to_login(filed_case, name):
     assert "/accounts/login/" in response["Location"]
 
 
-def assert_escaped(client_for, application: Application) -> None:  # noqa: ANN001
+def assert_escaped(client_for, application: Application) -> None:
     for name in DOCUMENTS:
         response = get_pdf(client_for("ministry"), application, name)
         assert response.status_code == 200
@@ -137,12 +137,12 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b'<svg xmlns="http://www.w3.org/2000/svg"><text>LEAKED</text></svg>')
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
 @pytest.fixture
-def http_server():  # noqa: ANN201
+def http_server():
     _Recorder.requests = []
     server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -153,7 +153,7 @@ def http_server():  # noqa: ANN201
 
 
 @pytest.fixture
-def pdf_template(settings, tmp_path):  # noqa: ANN201
+def pdf_template(settings, tmp_path):
     """Write a template in a temporary template directory; returns a writer."""
     directory = tmp_path / "templates"
     (directory / "t").mkdir(parents=True)

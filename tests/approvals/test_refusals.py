@@ -13,7 +13,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.flows import IssuanceFlow as Flow
-from approvals.models import Application, CaseEvent, IssuanceProcess, Material
+from approvals.models import Application, CaseEvent, CaseProcess, Material
 from issuers.membership import add_member, remove_member
 from issuers.models import Department
 from tests.helpers import (
@@ -44,7 +44,7 @@ def hangzhou_case(client_for):
 def snapshot(application: Application) -> tuple:
     """What a refused request must leave as it was: the case, its tasks and its timeline."""
     application.refresh_from_db()
-    tasks = Task.objects.filter(process__issuanceprocess__application=application)
+    tasks = Task.objects.filter(process__caseprocess__case=application)
     return (
         application.status,
         application.submitted_at,
@@ -53,13 +53,13 @@ def snapshot(application: Application) -> tuple:
     )
 
 
-def login(user) -> Client:  # noqa: ANN001
+def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def colleague_of(persona, name: str):  # noqa: ANN001, ANN201
+def colleague_of(persona, name: str):
     """Another official of persona's department."""
     user = get_user_model().objects.create_user(name)
     add_member(user, persona.membership.department)
@@ -403,7 +403,7 @@ def test_a_revoked_official_can_no_longer_execute_a_task_already_taken(
 # --- Only the editable fields are taken from a form ----------------------------------------
 
 
-def extra_fields(personas) -> dict:  # noqa: ANN001
+def extra_fields(personas) -> dict:
     return {
         "status": Status.APPROVED,
         "department": personas["guangdong"].membership.department.pk,
@@ -465,7 +465,7 @@ def test_get_on_submit_is_refused_and_submits_nothing(client_for):
     assert response.status_code == 405
     assert snapshot(draft) == before
     assert draft.status == Status.DRAFT
-    assert not IssuanceProcess.objects.filter(application=draft).exists()
+    assert not CaseProcess.objects.filter(case=draft).exists()
 
 
 def test_get_on_materials_is_refused_and_stores_nothing(client_for):

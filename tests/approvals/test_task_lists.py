@@ -12,13 +12,13 @@ from approvals.flows import IssuanceFlow as Flow
 from tests.helpers import apply, task_url
 
 
-def page(client, url: str) -> str:  # noqa: ANN001
+def page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
 
 
-def queries_for(client, url: str) -> int:  # noqa: ANN001
+def queries_for(client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         page(client, url)
     return len(captured)

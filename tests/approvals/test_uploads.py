@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfReader
 
-from approvals.demo import sample_pdf
 from approvals.models import Application, CaseEvent, Material
+from approvals.procedure import sample_pdf
 from tests.helpers import apply, create_draft, pdf_upload, submit, upload
 
 Status = Application.Status
@@ -29,7 +29,7 @@ def draft(hangzhou) -> Application:
     return create_draft(hangzhou)
 
 
-def upload_page(client, application, kind, file):  # noqa: ANN001, ANN201
+def upload_page(client, application, kind, file):
     """Upload and return the case page the applicant is sent back to."""
     response = client.post(
         f"/cases/{application.pk}/materials/", {"kind": kind, "file": file}, follow=True

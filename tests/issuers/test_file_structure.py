@@ -13,14 +13,14 @@ MF = {"path": "3F00", "level": "MF", "fid": "3F00"}
 NOT_A_LIST = "The file structure must be a list of nodes"
 
 
-def refused(nodes) -> list[str]:  # noqa: ANN001
+def refused(nodes) -> list[str]:
     """The messages validate() refuses nodes with (fails the test if it accepts them)."""
     with pytest.raises(ValidationError) as refusal:
         validate(nodes)
     return refusal.value.messages
 
 
-def with_node(**node) -> list[dict]:  # noqa: ANN003
+def with_node(**node) -> list[dict]:
     return [*national_structure(), node]
 
 

@@ -30,13 +30,13 @@ def test_a_killed_connection_mid_approval_changes_nothing_and_the_retry_works(
     ministry.force_login(personas["ministry"])
     assert ministry.post(task_url(application, Flow.ministry_review, "assign")).status_code == 302
     events_before = CaseEvent.objects.count()
-    original = actions.record_review
+    original = actions.record_decision
 
-    def record_then_lose_the_connection(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def record_then_lose_the_connection(*args, **kwargs):
         original(*args, **kwargs)
         kill_backend(connection.connection.info.backend_pid)
 
-    monkeypatch.setattr(actions, "record_review", record_then_lose_the_connection)
+    monkeypatch.setattr(actions, "record_decision", record_then_lose_the_connection)
     url = task_url(application, Flow.ministry_review, "execute")
     response = ministry.post(url, {"outcome": "pass"})
     assert response.status_code == 500
@@ -49,7 +49,7 @@ def test_a_killed_connection_mid_approval_changes_nothing_and_the_retry_works(
     assert not IssuerSerial.objects.filter(last_value__gt=0).exists()
     assert CaseEvent.objects.count() == events_before
 
-    monkeypatch.setattr(actions, "record_review", original)
+    monkeypatch.setattr(actions, "record_decision", original)
     assert ministry.post(url, {"outcome": "pass"}).status_code == 302
     application.refresh_from_db()
     assert application.status == Application.Status.APPROVED

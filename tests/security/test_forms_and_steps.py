@@ -2,9 +2,9 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from approvals.demo import sample_pdf
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import Application, ChangeRequest, Material
+from approvals.procedure import sample_pdf
 from tests.approvals.test_change_requests import filed_issuer, start_change
 from tests.helpers import act, apply, create_draft, decide, task_url, upload
 

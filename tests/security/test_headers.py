@@ -27,7 +27,7 @@ def test_a_server_error_is_a_generic_500_without_a_traceback(personas, settings,
     from approvals import views
 
     settings.DEBUG = False
-    monkeypatch.setattr(views, "visible_applications", lambda user: 1 / 0)
+    monkeypatch.setattr(views, "visible_cases", lambda user, model: 1 / 0)
     client = Client(raise_request_exception=False)
     client.force_login(personas["hangzhou"])
     response = client.get("/cases/")

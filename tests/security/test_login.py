@@ -10,7 +10,7 @@ def _real_axes(settings):
     settings.AXES_FAILURE_LIMIT = 3
 
 
-def login(client: Client, username: str, password: str):  # noqa: ANN201
+def login(client: Client, username: str, password: str):
     return client.post("/accounts/login/", {"username": username, "password": password})
 
 

@@ -13,14 +13,14 @@ __all__ = ["app"]
 
 
 @worker_process_init.connect
-def stall_rendering(**kwargs) -> None:  # noqa: ANN003
-    from approvals import background
+def stall_rendering(**kwargs) -> None:
+    from approvals import documents
 
-    render = background.render_pdf
+    render = documents.render_pdf
 
-    def stalled(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+    def stalled(*args, **kw):
         Path(os.environ["RENDER_STARTED"]).touch()
         time.sleep(600)
         return render(*args, **kw)
 
-    background.render_pdf = stalled
+    documents.render_pdf = stalled

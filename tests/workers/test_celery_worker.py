@@ -41,7 +41,7 @@ def wait_until(condition: Callable[[], bool], what: str, seconds: float = 120) -
 
 
 @pytest.fixture
-def broker(settings) -> Iterator[str]:  # noqa: ANN001
+def broker(settings) -> Iterator[str]:
     """Queue tasks on Redis (a database of their own) instead of running them in-process."""
     client = redis.Redis.from_url(BROKER)
     client.flushdb()
@@ -60,7 +60,7 @@ def use_broker(**conf: object) -> None:
 
 
 @pytest.fixture
-def worker_env(broker, settings, tmp_path) -> dict:  # noqa: ANN001
+def worker_env(broker, settings, tmp_path) -> dict:
     database = connection.settings_dict
     return {
         **os.environ,
@@ -80,7 +80,7 @@ def worker_env(broker, settings, tmp_path) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture
-def start_worker(worker_env) -> Iterator[Callable[..., subprocess.Popen]]:  # noqa: ANN001
+def start_worker(worker_env) -> Iterator[Callable[..., subprocess.Popen]]:
     workers: list[subprocess.Popen] = []
 
     def start(app: str = "config", name: str = "worker") -> subprocess.Popen:
@@ -118,10 +118,8 @@ def mails(worker_env: dict) -> list[Path]:
     return sorted(folder.glob("*.log")) if folder.exists() else []
 
 
-def notified(application) -> int:  # noqa: ANN001
-    return Notification.objects.filter(
-        event__application=application, sent_at__isnull=False
-    ).count()
+def notified(application) -> int:
+    return Notification.objects.filter(event__case=application, sent_at__isnull=False).count()
 
 
 def test_a_worker_issues_the_documents_and_sends_the_mail_of_a_case(

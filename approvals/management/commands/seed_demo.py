@@ -8,12 +8,12 @@ from approvals.demo import DEMO_PASSWORD, PERSONAS, seed_demo
 class Command(BaseCommand):
     help = "Create demo divisions, departments, users and cases (idempotent)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument(
             "--force", action="store_true", help="Run even with DEBUG off (never on production)."
         )
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Refusing to create demo users with DEBUG off. Use --force.")
         # The demo's history is made up: its notifications go nowhere, not to the console.

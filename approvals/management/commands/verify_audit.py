@@ -7,7 +7,7 @@ from approvals.models import CaseEvent
 class Command(BaseCommand):
     help = "Check the case timeline's hash chain; report the first altered or missing event."
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         problem = first_problem()
         if problem:
             raise CommandError(f"Audit chain broken: {problem}.")

@@ -1,19 +1,24 @@
+"""The issuer register's pages: each issuer with its registered versions and the cases that
+made them. The register itself (issuers) knows nothing of cases; these pages join the two."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from approvals.access import department_of, visible_issuers
-from approvals.documents import attachment_response
-from approvals.views import paginate
+from issuers.access import visible_issuers
+from issuers.file_structure import to_json
+from issuers.membership import department_of
+from issuers.models import CardSpecification
 
-from .file_structure import to_json
-from .models import CardSpecification
+from .documents import attachment_response
+from .models import ChangeRequest
+from .views import paginate
 
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     issuers = visible_issuers(request.user).select_related("department", "division", "application")
-    return render(request, "issuers/register.html", {"issuers": paginate(request, issuers)})
+    return render(request, "approvals/register/index.html", {"issuers": paginate(request, issuers)})
 
 
 @login_required
@@ -38,16 +43,19 @@ def issuer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         visible_issuers(request.user).select_related("department", "division", "application"),
         pk=pk,
     )
-    department = department_of(request.user)
+    versions = issuer.specifications.select_related("change_request")
     return render(
         request,
-        "issuers/issuer_detail.html",
+        "approvals/register/detail.html",
         {
             "issuer": issuer,
-            "versions": issuer.specifications.select_related("application", "change_request"),
+            # Version 1 is made by the approving application, every later one by a change.
+            "versions": [
+                (v, getattr(v, "change_request", None) or issuer.application) for v in versions
+            ],
             "current": issuer.current_specification(),
-            "open_change": issuer.open_change_request(),
-            "may_request_change": department == issuer.department
+            "open_change": ChangeRequest.objects.filter(issuer=issuer).open().first(),
+            "may_request_change": department_of(request.user) == issuer.department
             and issuer.status == issuer.Status.FILED,
         },
     )

@@ -17,7 +17,7 @@ INDEXES = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0007_issued_documents_and_notifications"),
+        ("approvals", "0003_timeline_append_only"),
         ("viewflow", "0015_task_scheduled"),
     ]
 

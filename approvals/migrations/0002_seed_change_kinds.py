@@ -18,6 +18,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("approvals", "0004_change_request_relations")]
+    dependencies = [("approvals", "0001_initial")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

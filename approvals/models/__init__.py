@@ -1,0 +1,29 @@
+"""The cases and what hangs off them. One module per concept:
+
+- case: Case (what every kind of case shares), its viewflow process, materials, decisions
+- application, change_request: the two kinds of case so far
+- timeline: the append-only, hash-chained case events
+- issued: documents and e-mails the system issued
+"""
+
+from .application import Application
+from .case import Case, CaseProcess, Decision, Material, Outcome
+from .change_request import ChangeKind, ChangeRequest
+from .issued import CaseDocument, Notification
+from .timeline import Action, AuditChainHead, CaseEvent
+
+__all__ = [
+    "Action",
+    "Application",
+    "AuditChainHead",
+    "Case",
+    "CaseDocument",
+    "CaseEvent",
+    "CaseProcess",
+    "ChangeKind",
+    "ChangeRequest",
+    "Decision",
+    "Material",
+    "Notification",
+    "Outcome",
+]

@@ -1,0 +1,74 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from issuers.models import Issuer
+
+from .case import Case, Material, examination_and_review
+
+
+class Application(Case):
+    """An application to issue social security cards (发行注册申请), seed 000 steps 1-3."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PROVINCIAL_EXAMINATION = "examination", _("Awaiting provincial examination")
+        MINISTRY_REVIEW = "review", _("Awaiting Ministry review")
+        RETURNED = "returned", _("Returned for correction")
+        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", _("Approved, awaiting filing")
+        FILED = "filed", _("Filed with the registration centre")
+
+    class SpecVersion(models.TextChoices):
+        V1 = "1.00", "1.00"
+        V2 = "2.00", "2.00"
+        V3 = "3.00", "3.00"
+
+    REFERENCE_PREFIX = "SSC"
+    DETAIL_URL = "cases:detail"
+    LIST_URL = "cases:index"
+    DECISIONS = examination_and_review(Status)
+    REQUIRED_MATERIALS = tuple(Material.Kind.values)
+
+    # Editable by the applicant while the case is a draft or returned for correction.
+    EDITABLE_FIELDS = [
+        "contact_person",
+        "contact_phone",
+        "cardholder_population",
+        "planned_quantity",
+        "card_supplier",
+        "card_product",
+        "spec_version",
+        "planned_start",
+    ]
+
+    issuer = models.OneToOneField(
+        Issuer,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="application",
+        verbose_name=_("issuer"),
+    )
+    contact_person = models.CharField(_("contact person"), max_length=100)
+    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    cardholder_population = models.TextField(
+        _("cardholder population"),
+        help_text=_("Who will receive cards, e.g. insured employees and residents of the area."),
+    )
+    planned_quantity = models.PositiveIntegerField(_("planned card quantity"))
+    card_supplier = models.CharField(_("card supplier"), max_length=200)
+    card_product = models.CharField(_("card product"), max_length=200)
+    spec_version = models.CharField(
+        _("card specification version"), max_length=4, choices=SpecVersion.choices
+    )
+    planned_start = models.DateField(_("planned start of issuing"))
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+
+    def __str__(self) -> str:
+        return _("Application #%(pk)s of %(department)s") % {
+            "pk": self.pk,
+            "department": self.department,
+        }

@@ -1,0 +1,47 @@
+"""Jurisdiction: the one rule that decides which departments' records a user may see.
+
+Everything a department owns (its issuer, its cases, and what later apps add) is scoped by
+`jurisdiction()`, as a filter in the query: an object outside it is a 404, never a 403 that
+would confirm it exists.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .membership import department_of
+from .models import Department, Issuer
+
+
+def jurisdiction(
+    user: AbstractBaseUser | AnonymousUser, path: str = "", *, shared: Q | None = None
+) -> Q:
+    """The rows user may see, as a filter on the row found at `path` from the queried model
+    (e.g. "process__caseprocess__case__"); that row has a `department`.
+
+    A department sees its own rows; a province also its municipal bureaus'; the Ministry
+    every department's. `shared`, when given, is the condition under which a row is shown
+    outside its own department (a case: once it was first submitted).
+    """
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Q()
+    department = department_of(user)
+    if department is None:
+        return Q(pk__in=[])
+    own = Q(**{f"{path}department": department})
+    # An empty Q() stands for "everything" in a filter but vanishes when combined with |.
+    others = shared if shared is not None else Q()
+    if department.kind == Department.Kind.MINISTRY:
+        return Q() if shared is None else own | shared
+    if department.kind == Department.Kind.PROVINCIAL:
+        municipalities = Q(
+            **{
+                f"{path}department__kind": Department.Kind.MUNICIPAL,
+                f"{path}department__division__code__startswith": department.division.code[:2],
+            }
+        )
+        return own | (municipalities & others)
+    return own
+
+
+def visible_issuers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Issuer]:
+    return Issuer.objects.filter(jurisdiction(user))
