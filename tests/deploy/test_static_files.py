@@ -6,6 +6,7 @@ import json
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
+from django.test import override_settings
 
 PRODUCTION_STORAGE = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -13,11 +14,10 @@ PRODUCTION_STORAGE = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def collected(tmp_path_factory):
-    """One collectstatic run for the module: it takes seconds, not milliseconds."""
-    from django.test import override_settings
-
+    """One collectstatic run for the whole test run: it takes about 20 seconds. (Module scope
+    ran it twice, as pytest-django moves the database tests of a module apart.)"""
     root = tmp_path_factory.mktemp("static")
     with override_settings(STORAGES=PRODUCTION_STORAGE, STATIC_ROOT=root):
         call_command("collectstatic", interactive=False, verbosity=0)
