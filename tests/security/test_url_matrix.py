@@ -1,24 +1,204 @@
-"""Every URL pattern × every role.
+"""Every URL pattern × every persona, each with the exact status it must answer.
 
-The test walks Django's URL resolver: a pattern missing from RULES fails the suite, so a new
-page can't ship without a decision on who may see it. Cases outside a persona's jurisdiction
-must answer 403/404 with nothing of the case in the body.
+The test walks Django's URL resolver: a pattern missing from RULES fails the suite, so a page
+can't ship without a decision on who may see it. Each row of the matrix is one test (its id
+names the method and the URL); a failing cell shows as the persona whose status differs.
+
+The world is built once per module, through the actions: Hangzhou's filed issuer and a change
+request of it waiting for Zhejiang's examination. Each test runs in a transaction rolled back
+at its end, so a request that changes something leaves the next row the same world.
 """
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from approvals.demo import ensure_personas
 from approvals.flows import ChangeFlow, IssuanceFlow
-from tests.approvals.test_change_requests import filed_issuer, request_change, submit_change
+from approvals.models import Application, ChangeRequest
+from issuers.models import Issuer
+from tests.helpers import changed, filed_issuer
 
-PERSONAS = ["anonymous", "hangzhou", "ningbo", "guangdong", "zhejiang", "ministry", "admin"]
-# Who may see Hangzhou's cases: its own bureau, its province, the Ministry and the superuser.
-IN_JURISDICTION = {"hangzhou", "zhejiang", "ministry", "admin"}
-HIDDEN = {403, 404}
+PERSONAS = ("anonymous", "hangzhou", "ningbo", "guangdong", "zhejiang", "ministry", "admin")
+
+
+def row(*statuses: int) -> dict[str, int]:
+    """The statuses in the order of PERSONAS."""
+    assert len(statuses) == len(PERSONAS)
+    return dict(zip(PERSONAS, statuses, strict=True))
+
+
+# Hangzhou's case: its bureau, its province, the Ministry and the superuser read it; Ningbo (the
+# same province, another bureau) and Guangdong get a 404; anonymous is sent to the login page.
+READ = row(302, 200, 404, 404, 200, 200, 200)
+# The applicant's edit pages of a case no longer editable send it back to the case; to everyone
+# else the case does not exist.
+APPLICANT_SENT_BACK = row(302, 302, 404, 404, 404, 404, 404)
+APPLICANT_ONLY = row(302, 200, 404, 404, 404, 404, 404)
+# A POST-only URL answers a GET with 405 before it looks the case up: it tells nothing.
+POST_ONLY = row(302, 405, 405, 405, 405, 405, 405)
+NOBODY = row(302, 404, 404, 404, 404, 404, 404)
+# viewflow's process page redirects to the case page; cancelling a case is nobody's right.
+REDIRECT_TO_CASE = row(302, 302, 404, 404, 302, 302, 302)
+READ_ONLY_POST = row(302, 405, 404, 404, 405, 405, 405)
+REFUSED = row(302, 403, 404, 404, 403, 403, 403)
+TAKEN_BY_ZHEJIANG = row(302, 403, 404, 404, 302, 403, 403)
+
+SIGNED_IN = row(302, 200, 200, 200, 200, 200, 200)
+EVERYONE = row(200, 200, 200, 200, 200, 200, 200)
+# viewflow's own pages refuse the anonymous with 403 instead of sending them to the login.
+FLOW_PAGE = row(403, 200, 200, 200, 200, 200, 200)
+FLOW_REDIRECT = row(403, 302, 302, 302, 302, 302, 302)
+SIGNED_IN_REDIRECT = row(302, 302, 302, 302, 302, 302, 302)
+# Who may apply: a provincial department or a municipal bureau without an issuer of its own.
+# Hangzhou's is filed already; the Ministry and the superuser are no applicants.
+MAY_APPLY = row(302, 403, 200, 200, 200, 403, 403)
+# Whoever sees the issuer is sent back to it with the refusal: Hangzhou has a change request open
+# already, and only the issuer's own department may request one.
+CHANGE_REFUSED = row(302, 302, 404, 404, 302, 302, 302)
+ADMIN_ONLY = row(302, 302, 302, 302, 302, 302, 200)
+# Cases, the register and viewflow's records come only from the procedure: no "add" in the admin.
+ADMIN_NO_ADD = row(302, 302, 302, 302, 302, 302, 403)
+
+CASE_ROWS = [
+    ("GET", "cases:detail", READ),
+    ("POST", "cases:detail", READ),
+    ("GET", "cases:material", READ),
+    ("GET", "cases:decision_letter", READ),
+    ("GET", "cases:filing_form", READ),
+    ("GET", "cases:edit", APPLICANT_SENT_BACK),
+    ("POST", "cases:edit", APPLICANT_SENT_BACK),
+    ("GET", "cases:submit", POST_ONLY),
+    ("POST", "cases:submit", APPLICANT_SENT_BACK),
+    ("GET", "cases:upload", POST_ONLY),
+    ("POST", "cases:upload", APPLICANT_SENT_BACK),
+    ("GET", "changes:start", POST_ONLY),
+    ("POST", "changes:start", CHANGE_REFUSED),
+    ("GET", "changes:detail", READ),
+    ("GET", "changes:surface_file", READ),
+    ("GET", "changes:structure_json", READ),
+    # Nothing is decided yet: the change has no decision document.
+    ("GET", "changes:decision", NOBODY),
+    ("GET", "changes:edit", APPLICANT_SENT_BACK),
+    ("POST", "changes:edit", APPLICANT_SENT_BACK),
+    ("GET", "changes:surface", POST_ONLY),
+    ("POST", "changes:surface", APPLICANT_SENT_BACK),
+    # The structure page shows a submitted structure to its applicant, read-only.
+    ("GET", "changes:structure", APPLICANT_ONLY),
+    ("POST", "changes:structure", APPLICANT_ONLY),
+    ("GET", "changes:node", POST_ONLY),
+    ("POST", "changes:node", APPLICANT_SENT_BACK),
+    ("GET", "changes:submit", POST_ONLY),
+    ("POST", "changes:submit", APPLICANT_SENT_BACK),
+    ("GET", "changes:withdraw", POST_ONLY),
+    ("POST", "changes:withdraw", APPLICANT_SENT_BACK),
+    ("GET", "register:detail", READ),
+    ("GET", "register:surface", READ),
+    ("GET", "register:structure", READ),
+    ("GET", "register:receipt", READ),
+    ("GET", "issuance:process_detail", REDIRECT_TO_CASE),
+    ("GET", "issuance:process_chart", READ),
+    ("POST", "issuance:process_chart", READ_ONLY_POST),
+    ("GET", "issuance:process_cancel", REFUSED),
+    ("POST", "issuance:process_cancel", REFUSED),
+    ("GET", "change:process_detail", REDIRECT_TO_CASE),
+    ("GET", "change:process_chart", READ),
+    ("POST", "change:process_chart", READ_ONLY_POST),
+    ("GET", "change:process_cancel", REFUSED),
+    ("POST", "change:process_cancel", REFUSED),
+]
+
+PAGE_ROWS = [
+    ("GET", "/", SIGNED_IN_REDIRECT),
+    ("GET", "/cases/", SIGNED_IN),
+    ("GET", "/changes/", SIGNED_IN),
+    ("GET", "/register/", SIGNED_IN),
+    ("GET", "/cases/new/", MAY_APPLY),
+    ("POST", "/cases/new/", MAY_APPLY),
+    ("GET", "/accounts/login/", EVERYONE),
+    ("GET", "/accounts/logout/", row(405, 405, 405, 405, 405, 405, 405)),
+    ("GET", "/accounts/profile/", SIGNED_IN),
+    ("GET", "/accounts/password_change/", SIGNED_IN),
+    ("GET", "/accounts/password_change/done/", SIGNED_IN),
+    ("GET", "/accounts/password_reset/", EVERYONE),
+    ("GET", "/accounts/password_reset/done/", EVERYONE),
+    ("GET", "/accounts/reset/done/", EVERYONE),
+    *(
+        (method, f"/{flow}/{page}", expected)
+        for flow in ("issuance", "change")
+        for method, page, expected in (
+            ("GET", "", FLOW_REDIRECT),
+            ("GET", "flows/", FLOW_REDIRECT),
+            ("GET", "inbox/", FLOW_PAGE),
+            ("GET", "queue/", FLOW_PAGE),
+            ("GET", "archive/", FLOW_PAGE),
+            ("GET", "tasks/", FLOW_PAGE),
+            ("GET", "chart/", FLOW_PAGE),
+            ("GET", "queue/assign/", FLOW_REDIRECT),
+            # With no task selected the bulk actions take nothing and show the form again.
+            ("POST", "queue/assign/", FLOW_PAGE),
+            ("GET", "inbox/unassign/", FLOW_REDIRECT),
+            ("POST", "inbox/unassign/", FLOW_PAGE),
+        )
+    ),
+    ("GET", "/admin/", ADMIN_ONLY),
+    ("GET", "/admin/login/", row(200, 200, 200, 200, 200, 200, 302)),
+    ("GET", "/admin/jsi18n/", ADMIN_ONLY),
+    ("GET", "/admin/password_change/", ADMIN_ONLY),
+    ("GET", "/admin/approvals/application/", ADMIN_ONLY),
+    ("GET", "/admin/approvals/application/add/", ADMIN_NO_ADD),
+    ("GET", "/admin/approvals/changerequest/", ADMIN_ONLY),
+    ("GET", "/admin/approvals/changerequest/add/", ADMIN_NO_ADD),
+    ("GET", "/admin/approvals/changekind/add/", ADMIN_ONLY),
+    ("GET", "/admin/issuers/division/add/", ADMIN_ONLY),
+    ("GET", "/admin/issuers/department/add/", ADMIN_ONLY),
+    ("GET", "/admin/issuers/membership/add/", ADMIN_ONLY),
+    ("GET", "/admin/issuers/issuer/", ADMIN_ONLY),
+    ("GET", "/admin/issuers/cardspecification/", ADMIN_ONLY),
+    ("GET", "/admin/viewflow/process/add/", ADMIN_NO_ADD),
+    ("GET", "/admin/viewflow/task/add/", ADMIN_NO_ADD),
+    ("GET", "/admin/axes/accessattempt/add/", ADMIN_NO_ADD),
+]
+
+# The tasks of the world's two processes, and the task URLs viewflow gives each node. Every task
+# but the change's provincial examination is done: nobody may take, run or undo it.
+TASK_INDEX = REDIRECT_TO_CASE
+ALL_ACTIONS = ("index", "detail", "assign", "unassign", "execute", "cancel", "undo", "revive")
+NODE_ACTIONS = [
+    (IssuanceFlow, "submit", ("index", "detail", "undo")),
+    (IssuanceFlow, "route_by_applicant_level", ("index", "detail", "cancel", "undo", "revive")),
+    (IssuanceFlow, "provincial_examination", ALL_ACTIONS),
+    (IssuanceFlow, "after_examination", ("index", "detail", "cancel", "undo", "revive")),
+    (IssuanceFlow, "ministry_review", ALL_ACTIONS),
+    (IssuanceFlow, "after_review", ("index", "detail", "cancel", "undo", "revive")),
+    (IssuanceFlow, "allocate_issuer_id", ("index", "detail", "cancel", "undo", "revive")),
+    (IssuanceFlow, "registry_filing", ALL_ACTIONS),
+    (IssuanceFlow, "filed", ("index", "detail", "undo", "revive")),
+    (ChangeFlow, "submit", ("index", "detail", "undo")),
+    (ChangeFlow, "route_by_kind_of_change", ("index", "detail", "cancel", "undo", "revive")),
+    (ChangeFlow, "provincial_examination", ALL_ACTIONS),
+]
+OPEN_TASK = (ChangeFlow, "provincial_examination")
+OPEN_TASK_EXPECTED = {"assign": TAKEN_BY_ZHEJIANG, "unassign": REFUSED}
+
+
+def node_expected(flow: type, node: str, action: str) -> dict[str, int]:
+    if (flow, node) == OPEN_TASK and action in OPEN_TASK_EXPECTED:
+        return OPEN_TASK_EXPECTED[action]
+    return {"index": TASK_INDEX, "detail": READ}.get(action, REFUSED)
+
+
+NODE_ROWS = [
+    (flow, node, action, node_expected(flow, node, action))
+    for flow, node, actions in NODE_ACTIONS
+    for action in actions
+]
+STATE_CHANGING_TASK_ACTIONS = ("assign", "unassign", "execute", "cancel", "undo", "revive")
 
 
 def all_url_names() -> set[str]:
@@ -35,29 +215,23 @@ def all_url_names() -> set[str]:
     return names
 
 
-# name regex -> how to check it. "page": a list or form every signed-in official may open;
-# "case": one of Hangzhou's cases; "node": a flow task URL; "admin": Django's admin.
+# Which rows cover a URL name: every name belongs to one of these families.
 RULES = [
-    (r"^admin:", "admin"),
-    (r"^(home|index)$", "page"),
-    (r"^(login|logout|profile|password_(change|reset)(_done|_confirm|_complete)?)$", "account"),
-    (r"^(cases|changes|register|issuance|change):index$", "page"),
-    (r"^(issuance|change):(inbox|queue|archive|task_list|process_list|chart)$", "page"),
-    (r"^(issuance|change):(tasks_assign|tasks_unassign)$", "post_only_page"),
-    (r"^cases:new$", "apply"),
-    (r"^changes:start$", "change_start"),
-    (r"^cases:(detail|material|decision_letter|filing_form)$", "case"),
-    (r"^cases:(edit|submit|upload)$", "own_case"),
-    (r"^changes:(detail|surface_file|structure_json|decision)$", "case"),
-    (r"^changes:(edit|surface|structure|node|submit|withdraw)$", "own_case"),
-    (r"^register:(detail|surface|structure|receipt)$", "case"),
-    (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "case"),
-    (r"^(issuance|change):[a-z_]+:[a-z]+$", "node"),
+    (r"^admin:", "admin pages: PAGE_ROWS"),
+    (r"^(home|index)$", "PAGE_ROWS"),
+    (r"^(login|logout|profile|password_(change|reset)(_done|_confirm|_complete)?)$", "PAGE_ROWS"),
+    (r"^(cases|changes|register|issuance|change):index$", "PAGE_ROWS"),
+    (r"^(issuance|change):(inbox|queue|archive|task_list|process_list|chart)$", "PAGE_ROWS"),
+    (r"^(issuance|change):(tasks_assign|tasks_unassign)$", "PAGE_ROWS"),
+    (r"^cases:new$", "PAGE_ROWS"),
+    (r"^(cases|changes|register):[a-z_]+$", "CASE_ROWS"),
+    (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "CASE_ROWS"),
+    (r"^(issuance|change):[a-z_]+:[a-z]+$", "NODE_ROWS"),
 ]
 
 
 def rule_for(name: str) -> str | None:
-    return next((kind for pattern, kind in RULES if re.search(pattern, name)), None)
+    return next((rows for pattern, rows in RULES if re.search(pattern, name)), None)
 
 
 def test_every_url_pattern_is_in_the_matrix():
@@ -65,146 +239,132 @@ def test_every_url_pattern_is_in_the_matrix():
     assert missing == []
 
 
-@pytest.fixture
-def world(client_for):
-    """Hangzhou: a filed issuer with a change request awaiting acknowledgement."""
-    issuer = filed_issuer(client_for, "hangzhou")
-    change = request_change(client_for("hangzhou"), issuer, planned_quantity=5)
-    submit_change(client_for("hangzhou"), change)
-    return {"application": issuer.application, "issuer": issuer, "change": change}
+def test_every_case_url_has_a_row():
+    case_names = {name for name in all_url_names() if rule_for(name) == "CASE_ROWS"}
+    assert case_names == {name for _, name, _ in CASE_ROWS}
 
 
-def clients(personas) -> dict[str, Client]:
-    result = {"anonymous": Client()}
-    for name in PERSONAS[1:]:
-        client = Client()
-        client.force_login(personas.get(name) or get_user_model().objects.get(username=name))
-        result[name] = client
-    return result
+@dataclass
+class World:
+    application: Application
+    issuer: Issuer
+    change: ChangeRequest
+    clients: dict[str, Client]
+
+    def case_url(self, name: str) -> str:
+        application, issuer, change = self.application, self.issuer, self.change
+        return {
+            "cases:detail": f"/cases/{application.pk}/",
+            "cases:material": f"/cases/{application.pk}/materials/"
+            f"{application.materials.first().pk}/",
+            "cases:decision_letter": f"/cases/{application.pk}/decision.pdf",
+            "cases:filing_form": f"/cases/{application.pk}/filing-form.pdf",
+            "cases:edit": f"/cases/{application.pk}/edit/",
+            "cases:submit": f"/cases/{application.pk}/submit/",
+            "cases:upload": f"/cases/{application.pk}/materials/",
+            "changes:start": f"/changes/new/{issuer.pk}/",
+            "changes:detail": f"/changes/{change.pk}/",
+            "changes:surface_file": f"/changes/{change.pk}/surface/before/",
+            "changes:structure_json": f"/changes/{change.pk}/structure.json",
+            "changes:decision": f"/changes/{change.pk}/decision.pdf",
+            "changes:edit": f"/changes/{change.pk}/edit/",
+            "changes:surface": f"/changes/{change.pk}/surface/",
+            "changes:structure": f"/changes/{change.pk}/structure/",
+            "changes:node": f"/changes/{change.pk}/structure/node/",
+            "changes:submit": f"/changes/{change.pk}/submit/",
+            "changes:withdraw": f"/changes/{change.pk}/withdraw/",
+            "register:detail": f"/register/{issuer.pk}/",
+            "register:surface": f"/register/{issuer.pk}/v1/surface/",
+            "register:structure": f"/register/{issuer.pk}/v1/structure.json",
+            "register:receipt": f"/register/{issuer.pk}/receipt/",
+            "issuance:process_detail": f"/issuance/{application.process.pk}/",
+            "issuance:process_chart": f"/issuance/{application.process.pk}/chart/",
+            "issuance:process_cancel": f"/issuance/{application.process.pk}/cancel/",
+            "change:process_detail": f"/change/{change.process.pk}/",
+            "change:process_chart": f"/change/{change.process.pk}/chart/",
+            "change:process_cancel": f"/change/{change.process.pk}/cancel/",
+        }[name]
+
+    def task_url(self, flow: type, node_name: str, action: str) -> str:
+        process = (self.application if flow is IssuanceFlow else self.change).process
+        task = process.task_set.get(flow_task=getattr(flow, node_name))
+        return task.flow_task.reverse(action, args=[process.pk, task.pk])
 
 
-def case_urls(world) -> dict[str, str]:
-    application, issuer, change = world["application"], world["issuer"], world["change"]
-    material = application.materials.first()
-    return {
-        "cases:detail": f"/cases/{application.pk}/",
-        "cases:material": f"/cases/{application.pk}/materials/{material.pk}/",
-        "cases:decision_letter": f"/cases/{application.pk}/decision.pdf",
-        "cases:filing_form": f"/cases/{application.pk}/filing-form.pdf",
-        "cases:edit": f"/cases/{application.pk}/edit/",
-        "cases:submit": f"/cases/{application.pk}/submit/",
-        "cases:upload": f"/cases/{application.pk}/materials/",
-        "changes:detail": f"/changes/{change.pk}/",
-        "changes:surface_file": f"/changes/{change.pk}/surface/before/",
-        "changes:structure_json": f"/changes/{change.pk}/structure.json",
-        "changes:decision": f"/changes/{change.pk}/decision.pdf",
-        "changes:edit": f"/changes/{change.pk}/edit/",
-        "changes:surface": f"/changes/{change.pk}/surface/",
-        "changes:structure": f"/changes/{change.pk}/structure/",
-        "changes:node": f"/changes/{change.pk}/structure/node/",
-        "changes:submit": f"/changes/{change.pk}/submit/",
-        "changes:withdraw": f"/changes/{change.pk}/withdraw/",
-        "register:detail": f"/register/{issuer.pk}/",
-        "register:surface": f"/register/{issuer.pk}/v1/surface/",
-        "register:structure": f"/register/{issuer.pk}/v1/structure.json",
-        "register:receipt": f"/register/{issuer.pk}/receipt/",
-        "issuance:process_detail": f"/issuance/{application.process.pk}/",
-        "issuance:process_chart": f"/issuance/{application.process.pk}/chart/",
-        "issuance:process_cancel": f"/issuance/{application.process.pk}/cancel/",
-        "change:process_detail": f"/change/{change.process.pk}/",
-        "change:process_chart": f"/change/{change.process.pk}/chart/",
-        "change:process_cancel": f"/change/{change.process.pk}/cancel/",
-    }
+@pytest.fixture(autouse=True)
+def _test_settings():
+    """The module's world keeps the media root it was built with (see `world`)."""
 
 
-def assert_anonymous_is_sent_to_login(response, url: str) -> None:
-    assert response.status_code in (302, 403), url
-    if response.status_code == 302:
-        assert "/accounts/login/" in response.url, url
-
-
-def test_case_urls_answer_only_within_jurisdiction(world, personas):
-    by_persona = clients(personas)
-    reference = world["application"].reference
-    for name, url in case_urls(world).items():
-        for persona, client in by_persona.items():
-            response = client.get(url)
-            if persona == "anonymous":
-                assert_anonymous_is_sent_to_login(response, url)
-            elif persona in IN_JURISDICTION and rule_for(name) == "case":
-                allowed = {200, 302, 404} if name.endswith(("decision", "cancel")) else {200, 302}
-                if name.endswith("process_cancel"):
-                    allowed = HIDDEN  # nobody cancels a case outside the procedure
-                assert response.status_code in allowed, (persona, url, response.status_code)
-            elif persona == "hangzhou":
-                # The applicant's own edit pages; a filed application is read-only.
-                assert response.status_code in {200, 302, 405}, (persona, url)
-            else:
-                assert response.status_code in HIDDEN | {405}, (persona, url, response.status_code)
-                assert reference not in response.content.decode(errors="ignore"), (persona, url)
-
-
-def test_state_changing_case_urls_refuse_everyone_but_the_applicant(world, personas):
-    by_persona = clients(personas)
-    change = world["change"]
-    status_before = change.status
-    for name, url in case_urls(world).items():
-        if rule_for(name) != "own_case":
-            continue
-        for persona, client in by_persona.items():
-            response = client.post(url, {})
-            if persona == "anonymous":
-                assert_anonymous_is_sent_to_login(response, url)
-            elif persona != "hangzhou":
-                assert response.status_code in HIDDEN, (persona, url, response.status_code)
-    change.refresh_from_db()
-    assert change.status == status_before
-
-
-def node_urls(world) -> list[tuple[str, str, object]]:
-    urls = []
-    for flow, process in (
-        (IssuanceFlow, world["application"].process),
-        (ChangeFlow, world["change"].process),
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    media_root = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media_root),
+        transaction.atomic(),
     ):
-        for task in process.task_set.all():
-            node = task.flow_task
-            for action in (
-                "index",
-                "detail",
-                "assign",
-                "unassign",
-                "execute",
-                "cancel",
-                "undo",
-                "revive",
-            ):
-                try:
-                    url = node.reverse(action, args=[process.pk, task.pk])
-                except Exception:  # noqa: BLE001, S112 - the node has no such view
-                    continue
-                urls.append((f"{flow.__name__}.{node.name}:{action}", url, task))
-    return urls
+        personas = ensure_personas()
+        issuer = filed_issuer(personas, "hangzhou")
+        change = changed(personas, "hangzhou", issuer, planned_quantity=5)
+        # Signed in here, so that the sessions outlive each test's rollback.
+        clients = {persona: client_of(persona) for persona in PERSONAS}
+        yield World(issuer.application, issuer, change, clients)
+        transaction.set_rollback(True)
 
 
-def test_flow_task_urls_are_refused_outside_jurisdiction_and_manage_actions_to_all(world, personas):
-    by_persona = clients(personas)
-    for label, url, task in node_urls(world):
-        for persona, client in by_persona.items():
-            if label.endswith(("assign", "cancel", "undo", "revive")):
-                response = client.post(url)
-            else:
-                # The task index redirects to the page the user may open: follow it.
-                response = client.get(url, follow=persona != "anonymous")
-            status = response.status_code
-            if persona == "anonymous":
-                assert_anonymous_is_sent_to_login(response, label)
-            elif label.endswith((":cancel", ":undo", ":revive")):
-                assert status in HIDDEN, (persona, label, status)
-            elif persona not in IN_JURISDICTION:
-                assert status in HIDDEN, (persona, label, status)
-            else:
-                assert status in {200, 302, 403}, (persona, label, status)
-        task.refresh_from_db()
-    world["application"].refresh_from_db()
-    assert world["application"].status == "filed"
+def client_of(persona: str) -> Client:
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(get_user_model().objects.get(username=persona))
+    return client
+
+
+def statuses(method: str, url: str, world: World) -> dict[str, int]:
+    """What each persona gets; the anonymous and those who may not see must learn nothing."""
+    found = {}
+    for persona in PERSONAS:
+        client = world.clients[persona]
+        response = getattr(client, method.lower())(url)
+        found[persona] = response.status_code
+        if persona == "anonymous" and response.status_code == 302:
+            # The home page sends everyone to the case list, which sends the anonymous on.
+            login = response.url if url != "/" else client.get(response.url).url
+            assert "/login/" in login, url
+        if response.status_code in (403, 404, 405):
+            assert world.application.reference not in response.content.decode(errors="ignore")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "expected"),
+    CASE_ROWS,
+    ids=[f"{method} {name}" for method, name, _ in CASE_ROWS],
+)
+def test_case_url(world, db, method, name, expected):
+    assert statuses(method, world.case_url(name), world) == expected
+    world.change.refresh_from_db()
+    assert world.change.status == ChangeRequest.Status.PROVINCIAL_EXAMINATION
+    world.application.refresh_from_db()
+    assert world.application.status == Application.Status.FILED
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "expected"),
+    PAGE_ROWS,
+    ids=[f"{method} {url}" for method, url, _ in PAGE_ROWS],
+)
+def test_page_url(world, db, method, url, expected):
+    assert statuses(method, url, world) == expected
+
+
+@pytest.mark.parametrize(
+    ("flow", "node", "action", "expected"),
+    NODE_ROWS,
+    ids=[f"{flow.__name__}.{node}:{action}" for flow, node, action, _ in NODE_ROWS],
+)
+def test_task_url(world, db, flow, node, action, expected):
+    method = "POST" if action in STATE_CHANGING_TASK_ACTIONS else "GET"
+    assert statuses(method, world.task_url(flow, node, action), world) == expected
+    world.application.refresh_from_db()
+    assert world.application.status == Application.Status.FILED
