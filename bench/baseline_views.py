@@ -41,12 +41,14 @@ def _department(request: HttpRequest) -> Department | None:
     return membership.department if membership else None
 
 
-def jurisdiction(prefix: str, department: Department | None) -> Q | None:
-    """Which cases a department sees, as in approvals.access.in_jurisdiction, on the case
-    reached through prefix ("" for Application itself). None: nothing at all."""
+def jurisdiction(prefix: str, department: Department | None, *, cases: bool = True) -> Q | None:
+    """Which rows a department sees, as issuers.access.jurisdiction (with the condition of
+    approvals.access.case_jurisdiction for cases), on the row reached through prefix ("" for
+    the queried model itself). None: nothing at all."""
     if department is None:
         return None
-    submitted = Q(**{f"{prefix}submitted_at__isnull": False})
+    # A case is seen outside its department once submitted; an issuer register row always.
+    submitted = Q(**{f"{prefix}submitted_at__isnull": False}) if cases else Q()
     if department.kind == Department.Kind.MINISTRY:
         return submitted
     own = Q(**{f"{prefix}department": department})
@@ -61,8 +63,10 @@ def jurisdiction(prefix: str, department: Department | None) -> Q | None:
     return own
 
 
-def _scoped(queryset: QuerySet, prefix: str, request: HttpRequest) -> QuerySet:
-    condition = jurisdiction(prefix, _department(request))
+def _scoped(
+    queryset: QuerySet, prefix: str, request: HttpRequest, *, cases: bool = True
+) -> QuerySet:
+    condition = jurisdiction(prefix, _department(request), cases=cases)
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
@@ -98,8 +102,9 @@ def register(request: HttpRequest) -> HttpResponse:
     """Stands in for /register/ (issuers.views.register)."""
     queryset = _scoped(
         Issuer.objects.select_related("department", "division", "application"),
-        "application__",
+        "",
         request,
+        cases=False,
     ).order_by("serial")
 
     def row(issuer: Issuer) -> tuple:
@@ -170,7 +175,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
     """Stands in for /issuance/tasks/ (approvals.viewsets.ScopedTaskListView)."""
     queryset = _scoped(
         _issuance_tasks().select_related("owner"),
-        "process__issuanceprocess__application__",
+        "process__caseprocess__case__",
         request,
     ).order_by("-created")
     return _page(request, queryset, TASK_PAGE, _task_row, "tasks")

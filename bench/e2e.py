@@ -13,11 +13,12 @@ filing). Each sample drives `--cases` cases (municipal bureaus, each a departmen
 one open application per department); 5 pairs of 40 = 200 cases. Target >= 0.5x the
 baseline's cases per second. Scratch PostgreSQL database ssc_bench_e2e (BENCH_DATABASE_URL).
 
-A second candidate drives the same cases in-process without HTTP: the action functions the
-views call (create, upload, submit, record the examination, review and filing) and viewflow's
-activations (take the task, execute it) under the same case lock, each official's permission
-and four-eyes check asked of the flow node as the views ask it. It is the system's own cost --
-rules, upload checks, flow bookkeeping, locks, the timeline -- without the requests.
+A second candidate drives the same cases in-process without HTTP, through approvals.procedure:
+the forms and action functions the views call (create, upload, submit, record the examination,
+review and filing) and viewflow's activations (take the task, execute it) under the same case
+lock, each official's permission and four-eyes check asked of the flow node as the views ask it.
+It is the system's own cost -- rules, upload checks, flow bookkeeping, locks, the timeline --
+without the requests.
 
 Floor: the same 14 requests per case, by the same officials with sessions made the same way,
 to a view that does nothing (bench.urls_http.noop). It bounds the ratio any system reached
@@ -99,7 +100,7 @@ def officials(needed: int) -> tuple[list, dict, object]:
         if d.kind == Department.Kind.MUNICIPAL
         and d.may_apply
         and d.division.code[:2] in provinces
-        and not d.applications.exists()
+        and not d.cases.exists()
     ]
     examiners = {d.division.code[:2]: first[d.pk] for d in departments if d.kind == "provincial"}
     ministry = get_user_model().objects.get(username="ministry")
@@ -142,73 +143,21 @@ def through_the_system(bureaus: list, examiners: dict, ministry) -> float:
 
 
 def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:
-    """The same cases through the actions and the flow's activations, in-process, no HTTP."""
+    """The same cases through approvals.procedure: the forms, actions and flow activations the
+    pages use, in-process, no HTTP."""
     import datetime
 
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from viewflow.workflow.status import STATUS
-
-    from approvals import actions
-    from approvals.actions import Outcome
+    from approvals import procedure
     from approvals.flows import IssuanceFlow as Flow
-    from approvals.forms import ApplicationForm
-    from approvals.models import Material
-    from approvals.procedure import sample_pdf
-    from tests.helpers import APPLICATION_DATA
-
-    pdf = sample_pdf("material.pdf")
-
-    def upload(name: str) -> SimpleUploadedFile:
-        return SimpleUploadedFile(name, pdf, "application/pdf")
-
-    def take_and_do(application, node, official, do) -> None:
-        """What the assign and execute views do, without the request around them."""
-        task = application.process.task_set.get(flow_task=node, status=STATUS.NEW)
-        with task.activation() as activation:
-            if not node.can_assign(official, activation.task):
-                raise RuntimeError(f"{official} may not take {node.name}")
-            activation.assign(official)
-        with task.activation() as activation:
-            if not node.can_execute(official, activation.task):
-                raise RuntimeError(f"{official} may not execute {node.name}")
-            activation.start(None)
-            do(activation.process.case, official)
-            activation.execute()
+    from approvals.models import Outcome
 
     began = time.perf_counter()
     for department, official in bureaus:
         examiner = examiners[department.division.code[:2]]
-        form = ApplicationForm(APPLICATION_DATA)
-        if not form.is_valid():
-            raise RuntimeError(form.errors)
-        application = actions.create_application(by=official, data=form.cleaned_data)
-        for kind in Material.Kind.values:
-            actions.upload_material(application, kind, upload("material.pdf"), by=official)
-        actions.submit_application(application, by=official)
-        take_and_do(
-            application,
-            Flow.provincial_examination,
-            examiner,
-            lambda case, by: actions.record_examination(case, Outcome.PASS, by=by, reasons=""),
-        )
-        take_and_do(
-            application,
-            Flow.ministry_review,
-            ministry,
-            lambda case, by: actions.record_review(case, Outcome.PASS, by=by, reasons=""),
-        )
-        take_and_do(
-            application,
-            Flow.registry_filing,
-            ministry,
-            lambda case, by: actions.record_filing(
-                case,
-                by=by,
-                reference=f"ICRC-{case.pk}",
-                filing_date=datetime.date(2026, 11, 20),
-                receipt=upload("r.pdf"),
-            ),
-        )
+        application = procedure.apply(official)
+        procedure.decide(application, Flow.provincial_examination, examiner, Outcome.PASS)
+        procedure.decide(application, Flow.ministry_review, ministry, Outcome.PASS)
+        procedure.file(application, ministry, f"ICRC-{application.pk}", datetime.date(2026, 11, 20))
         application.refresh_from_db()
         if application.status != application.Status.FILED:
             raise RuntimeError(f"{application.reference} ended {application.status}")
@@ -246,12 +195,12 @@ def plain_orm(bureaus: list, examiners: dict, ministry) -> float:
     from django.utils import timezone
 
     from approvals.actions import record_event
-    from approvals.models import Application, CaseEvent, Material
+    from approvals.models import Action, Application, Material
     from approvals.procedure import sample_pdf
     from issuers.identifiers import format_issuer_id
     from issuers.models import Issuer, IssuerSerial
 
-    Status, Action = Application.Status, CaseEvent.Action
+    Status = Application.Status
     pdf = sample_pdf("material")
     began = time.perf_counter()
     for department, official in bureaus:
@@ -273,7 +222,7 @@ def plain_orm(bureaus: list, examiners: dict, ministry) -> float:
         for kind in Material.Kind.values:
             with transaction.atomic():
                 material = Material(
-                    application=application,
+                    case=application,
                     kind=kind,
                     version=1,
                     original_name="material.pdf",
@@ -300,13 +249,13 @@ def plain_orm(bureaus: list, examiners: dict, ministry) -> float:
             counter, _ = IssuerSerial.objects.select_for_update().get_or_create(pk=1)
             counter.last_value += 1
             counter.save(update_fields=["last_value"])
-            Issuer.objects.create(
+            application.issuer = Issuer.objects.create(
                 issuer_id=format_issuer_id(department.division.code, counter.last_value),
                 serial=counter.last_value,
                 department=department,
                 division=department.division,
-                application=application,
             )
+            application.save(update_fields=["issuer"])
             record_event(application, Action.ISSUER_ID_ALLOCATED, by=ministry)
         with transaction.atomic():
             issuer = application.issuer

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.pdf [--pairs 5] [--repeat 5]
 
 Both documents are rendered exactly as the background task renders them
-(approvals.background.document_context + approvals.documents.render_pdf) for a case driven
+(approvals.documents.document_context + render_pdf) for a case driven
 to filing in a scratch database. The reference is a plain HTML page carrying the same text,
 rendered by WeasyPrint in the same process with the same fonts and no fetcher. One sample is
 the mean of `--repeat` renderings, in ms per page (pages counted with pypdf). Peak memory:
@@ -11,6 +11,7 @@ the Python heap peak of one rendering (tracemalloc) and the process's maximum RS
 """
 
 import argparse
+import datetime
 import io
 import os
 import re
@@ -35,24 +36,18 @@ def setup() -> object:
 
     django.setup()
     from django.core.management import call_command
-    from django.test import Client
 
+    from approvals import procedure
     from approvals.demo import ensure_personas
     from approvals.flows import IssuanceFlow as Flow
-    from tests.helpers import apply, decide, file_with_registry
+    from approvals.models import Outcome
 
     call_command("migrate", verbosity=0)
     personas = ensure_personas()
-
-    def client(name: str) -> Client:
-        session = Client()
-        session.force_login(personas[name])
-        return session
-
-    application = apply(client("hangzhou"))
-    decide(client("zhejiang"), application, Flow.provincial_examination, "pass")
-    decide(client("ministry"), application, Flow.ministry_review, "pass")
-    file_with_registry(client("ministry"), application)
+    application = procedure.apply(personas["hangzhou"])
+    procedure.decide(application, Flow.provincial_examination, personas["zhejiang"], Outcome.PASS)
+    procedure.decide(application, Flow.ministry_review, personas["ministry"], Outcome.PASS)
+    procedure.file(application, personas["ministry"], "ICRC-1", datetime.date(2026, 11, 20))
     application.refresh_from_db()
     return application
 
@@ -73,12 +68,11 @@ def main() -> None:
     args = parser.parse_args()
 
     application = setup()
-    from approvals.background import document_context
     from django.template.loader import render_to_string
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from approvals.documents import render_pdf
+    from approvals.documents import document_context, render_pdf
     from approvals.models import CaseDocument
 
     def pages(pdf: bytes) -> int:

@@ -117,7 +117,7 @@ class Step:
 
 @dataclass
 class Case:
-    application_id: int
+    application_id: int  # the id of its approvals_case row, which its application row shares
     department: object
     created: datetime.datetime
     submitted_at: datetime.datetime | None
@@ -325,7 +325,7 @@ class Seeder:
         """Draw the cases in batches: department, dates, fate and flow steps."""
         applying = [d for d in departments if d.may_apply]
         planner = CasePlanner(self.rng)
-        application_id = next_id("approvals_application")
+        application_id = next_id("approvals_case")
         span = YEARS * 365 * DAY
         batch: list[Case] = []
         for _ in range(self.total):
@@ -358,6 +358,7 @@ class Seeder:
         planned_start = (case.created + datetime.timedelta(days=rng.randint(60, 365))).date()
         return (
             case.application_id,
+            "application",
             case.department.pk,
             created_by,
             case.created,
@@ -374,13 +375,19 @@ class Seeder:
         )
 
 
-APPLICATION_COLUMNS = [
+# An application is a case (approvals_case) and its own data (approvals_application, sharing
+# the id): the seeder draws one row of both and writes it in two.
+CASE_COLUMNS = [
     "id",
+    "kind",
     "department_id",
     "created_by_id",
     "created",
     "submitted_at",
     "status",
+]
+APPLICATION_COLUMNS = [
+    *CASE_COLUMNS,
     "contact_person",
     "contact_phone",
     "cardholder_population",
@@ -418,7 +425,6 @@ ISSUER_COLUMNS = [
     "filing_date",
     "filing_receipt",
     "filed_at",
-    "application_id",
     "department_id",
     "division_id",
 ]
@@ -426,7 +432,6 @@ SPECIFICATION_COLUMNS = [
     "issuer_id",
     "version",
     "created_at",
-    "application_id",
     "card_supplier",
     "card_product",
     "cardholder_population",
@@ -499,11 +504,17 @@ class FlowWriter:
                 (process_id, self.flow_class, status, case.submitted_at, finished, "{}")
             )
             links.append(("process", process_id, case.application_id))
-        copy_rows("approvals_application", APPLICATION_COLUMNS, app_rows)
+        own = len(CASE_COLUMNS)
+        copy_rows("approvals_case", CASE_COLUMNS, (row[:own] for row in app_rows))
+        copy_rows(
+            "approvals_application",
+            ["case_ptr_id", *APPLICATION_COLUMNS[own:]],
+            ((row[0], *row[own:]) for row in app_rows),
+        )
         copy_rows("viewflow_process", PROCESS_COLUMNS, processes)
         copy_rows(
-            "approvals_issuanceprocess",
-            ["process_ptr_id", "application_id"],
+            "approvals_caseprocess",
+            ["process_ptr_id", "case_id"],
             ((p, a) for kind, p, a in links if kind == "process"),
         )
         self.counts["tasks"] += copy_rows("viewflow_task", TASK_COLUMNS, tasks)
@@ -595,6 +606,8 @@ class FlowWriter:
 
 def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
     """Issuer IDs in the order they were allocated, from the national serial, gapless."""
+    from django.db import connection
+
     from issuers.file_structure import national_structure
     from issuers.identifiers import format_issuer_id
     from issuers.models import IssuerSerial
@@ -603,7 +616,7 @@ def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
     serial = counter.last_value
     issuer_id = next_id("issuers_issuer")
     structure = json.dumps(national_structure(), ensure_ascii=False)
-    issuers, specifications = [], []
+    issuers, specifications, links = [], [], []
     for approval in sorted(approvals, key=lambda a: a.allocated_at):
         serial += 1
         filed = approval.filed_at is not None
@@ -618,7 +631,6 @@ def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
                 approval.filed_at.date() if filed else None,
                 "receipts/bench-receipt" if filed else "",
                 approval.filed_at,
-                approval.application_id,
                 approval.department_id,
                 approval.division_id,
             )
@@ -629,7 +641,6 @@ def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
                 issuer_id,
                 1,
                 approval.allocated_at,
-                approval.application_id,
                 row["card_supplier"],
                 row["card_product"],
                 row["cardholder_population"],
@@ -641,9 +652,19 @@ def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
                 structure,
             )
         )
+        links.append((approval.application_id, issuer_id))
         issuer_id += 1
     count = copy_rows("issuers_issuer", ISSUER_COLUMNS, issuers)
     copy_rows("issuers_cardspecification", SPECIFICATION_COLUMNS, specifications)
+    # The approving application points to its issuer (the register knows nothing of cases).
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE bench_issuer_of (case_id bigint, issuer_id bigint)")
+        copy_rows("bench_issuer_of", ["case_id", "issuer_id"], links)
+        cursor.execute(
+            "UPDATE approvals_application SET issuer_id = link.issuer_id "
+            "FROM bench_issuer_of link WHERE case_ptr_id = link.case_id"
+        )
+        cursor.execute("DROP TABLE bench_issuer_of")
     counter.last_value = serial
     counter.save(update_fields=["last_value"])
     return count
@@ -687,7 +708,7 @@ def seed(applications: int) -> dict:
                 )
         issuers = write_issuers(writer.approvals, approved_rows)
         for table in (
-            "approvals_application",
+            "approvals_case",
             "viewflow_process",
             "viewflow_task",
             "viewflow_task_previous",
@@ -725,7 +746,7 @@ def row_counts() -> dict[str, int]:
         "departments": "issuers_department",
         "applications": "approvals_application",
         "processes": "viewflow_process",
-        "issuance processes": "approvals_issuanceprocess",
+        "case processes": "approvals_caseprocess",
         "tasks": "viewflow_task",
         "task_previous": "viewflow_task_previous",
         "issuers": "issuers_issuer",
@@ -742,7 +763,10 @@ def row_counts() -> dict[str, int]:
         )
         for task_type, status, count in cursor.fetchall():
             counts[f"tasks {task_type} {status}"] = count
-        cursor.execute("SELECT status, COUNT(*) FROM approvals_application GROUP BY 1 ORDER BY 1")
+        cursor.execute(
+            "SELECT status, COUNT(*) FROM approvals_case WHERE kind = 'application' "
+            "GROUP BY 1 ORDER BY 1"
+        )
         for status, count in cursor.fetchall():
             counts[f"applications {status}"] = count
     return counts
