@@ -23,6 +23,7 @@ from approvals import procedure
 from approvals.flows import IssuanceFlow
 from approvals.models import Application, Case, ChangeRequest, Material, Outcome
 from approvals.procedure import pdf_upload, sample_pdf
+from issuers.file_structure import to_json
 from issuers.models import Issuer
 
 __all__ = ["pdf_upload", "procedure", "sample_pdf"]
@@ -39,6 +40,17 @@ APPLICATION_DATA = {
     "card_product": "EW-SSC3",
     "spec_version": "3.00",
     "planned_start": "2027-03-01",
+}
+
+
+# A DF that the national file structure does not have, for change requests.
+NEW_DF = {
+    "path": "3F00/DF05",
+    "level": "DF",
+    "name": "工伤保险",
+    "aid": "D15600000505",
+    "ef_type": "",
+    "records": "",
 }
 
 
@@ -159,6 +171,77 @@ def file_with_registry(
     )
     application.refresh_from_db()
     return response
+
+
+def start_change(client: Client, issuer: Issuer) -> ChangeRequest:
+    """Request a change from the issuer page: a draft copy of the registered version."""
+    existing = list(issuer.change_requests.values_list("pk", flat=True))
+    response = client.post(f"/changes/new/{issuer.pk}/")
+    created = issuer.change_requests.exclude(pk__in=existing)
+    assert response.status_code == 302
+    assert created.count() == 1, "the change request was not started"
+    change = created.get()
+    assert response.url == f"/changes/{change.pk}/"
+    return change
+
+
+def edit_change(client: Client, change: ChangeRequest, **fields) -> ChangeRequest:
+    data = {name: getattr(change, name) for name in ChangeRequest.EDITABLE_FIELDS}
+    data["description"] = data["description"] or "变更 / a change"
+    response = client.post(f"/changes/{change.pk}/edit/", {**data, **fields})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change.refresh_from_db()
+    return change
+
+
+def request_change(client: Client, issuer: Issuer, **fields) -> ChangeRequest:
+    """Start a change request and edit its fields (description filled in)."""
+    return edit_change(client, start_change(client, issuer), **fields)
+
+
+def upload_surface(client: Client, change: ChangeRequest, upload=None) -> ChangeRequest:
+    response = client.post(f"/changes/{change.pk}/surface/", {"surface": upload or png_upload()})
+    assert response.status_code == 302
+    change.refresh_from_db()
+    return change
+
+
+def post_node(client: Client, change: ChangeRequest, **node):
+    data = {f"node-{key}": value for key, value in {**NEW_DF, **node}.items()}
+    return client.post(f"/changes/{change.pk}/structure/node/", data)
+
+
+def add_node(client: Client, change: ChangeRequest, **node) -> ChangeRequest:
+    assert post_node(client, change, **node).status_code == 302
+    change.refresh_from_db()
+    return change
+
+
+def save_structure(client: Client, change: ChangeRequest, structure):
+    """POST the JSON form, as the page's textarea sends it."""
+    text = structure if isinstance(structure, str) else to_json(structure)
+    response = client.post(f"/changes/{change.pk}/structure/", {"structure": text})
+    change.refresh_from_db()
+    return response
+
+
+def submit_change(client: Client, change: ChangeRequest):
+    response = client.post(f"/changes/{change.pk}/submit/")
+    assert response.status_code == 302
+    change.refresh_from_db()
+    return response
+
+
+def withdraw_change(client: Client, change: ChangeRequest):
+    response = client.post(f"/changes/{change.pk}/withdraw/")
+    change.refresh_from_db()
+    return response
+
+
+def page(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
 
 
 def login(user: AbstractBaseUser) -> Client:

@@ -10,19 +10,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from approvals.flows import ChangeFlow as Flow
 from approvals.models import CaseEvent, ChangeKind
 from issuers.file_structure import national_structure, to_json
-from tests.approvals.test_change_requests import (
+from tests.helpers import (
     add_node,
+    decide,
     edit_change,
     filed_issuer,
     page,
+    pdf_upload,
     post_node,
     request_change,
     save_structure,
     start_change,
     submit_change,
+    task_url,
     upload_surface,
 )
-from tests.helpers import decide, pdf_upload, task_url
 
 Route = ChangeKind.Route
 
@@ -33,9 +35,9 @@ def hangzhou(client_for):
 
 
 @pytest.fixture
-def change(client_for, hangzhou):
+def change(personas, hangzhou):
     """A Hangzhou draft change request, nothing changed yet."""
-    change = request_change(hangzhou, filed_issuer(client_for, "hangzhou"), description="变更")
+    change = request_change(hangzhou, filed_issuer(personas, "hangzhou"), description="变更")
     assert change.change_kinds == []
     return change
 
@@ -409,8 +411,8 @@ def test_the_structure_of_someone_elses_change_cannot_be_edited_or_exported(clie
     assert change.file_structure == national_structure()
 
 
-def test_a_change_request_starts_as_a_copy_of_the_registered_version(client_for, hangzhou):
-    issuer = filed_issuer(client_for, "hangzhou")
+def test_a_change_request_starts_as_a_copy_of_the_registered_version(personas, hangzhou):
+    issuer = filed_issuer(personas, "hangzhou")
     change = start_change(hangzhou, issuer)
     registered = issuer.current_specification()
     assert change.base_version == registered

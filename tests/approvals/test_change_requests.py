@@ -5,129 +5,43 @@ jurisdiction. Through every outcome the issuer ID and earlier registered version
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from PIL import Image
 from pypdf import PdfReader
 from viewflow.workflow.status import PROCESS
 
 from approvals.flows import ChangeFlow as Flow
 from approvals.flows import IssuanceFlow
-from approvals.models import Application, CaseEvent, ChangeKind, ChangeRequest
+from approvals.models import CaseEvent, ChangeKind, ChangeRequest
 from issuers.file_structure import national_structure, to_json
 from issuers.membership import add_member
 from issuers.models import CardSpecification, Department, Issuer
-from tests.helpers import act, apply, decide, file_with_registry, task_url
+from tests.helpers import (
+    act,
+    add_node,
+    apply,
+    decide,
+    edit_change,
+    filed_issuer,
+    page,
+    png_upload,
+    post_node,
+    request_change,
+    save_structure,
+    start_change,
+    submit_change,
+    task_url,
+    upload_surface,
+    withdraw_change,
+)
 
 Status = ChangeRequest.Status
 Route = ChangeKind.Route
 Action = CaseEvent.Action
 
 REFUSED_WHILE_OPEN = "A change request for this issuer is still open. Finish or withdraw it first."
-PROVINCE_OF = {"hangzhou": "zhejiang", "ningbo": "zhejiang", "shenzhen": "guangdong"}
-NEW_DF = {
-    "path": "3F00/DF05",
-    "level": "DF",
-    "name": "工伤保险",
-    "aid": "D15600000505",
-    "ef_type": "",
-    "records": "",
-}
 
 
 # Helpers: the steps of the procedure, done over HTTP.
-
-
-def filed_issuer(client_for, persona: str) -> Issuer:
-    """An issuer of persona's department: applied, examined if municipal, approved, filed."""
-    application = apply(client_for(persona))
-    ministry = client_for("ministry")
-    if persona in PROVINCE_OF:
-        province = client_for(PROVINCE_OF[persona])
-        decide(province, application, IssuanceFlow.provincial_examination, "pass")
-    decide(ministry, application, IssuanceFlow.ministry_review, "pass")
-    file_with_registry(ministry, application, f"ICRC-{persona.upper()}")
-    assert application.status == Application.Status.FILED
-    issuer = Issuer.objects.get(application=application)
-    assert issuer.status == Issuer.Status.FILED
-    return issuer
-
-
-def start_change(client: Client, issuer: Issuer) -> ChangeRequest:
-    """Request a change from the issuer page: a draft copy of the registered version."""
-    existing = list(issuer.change_requests.values_list("pk", flat=True))
-    response = client.post(f"/changes/new/{issuer.pk}/")
-    created = issuer.change_requests.exclude(pk__in=existing)
-    assert response.status_code == 302
-    assert created.count() == 1, "the change request was not started"
-    change = created.get()
-    assert response.url == f"/changes/{change.pk}/"
-    return change
-
-
-def edit_change(client: Client, change: ChangeRequest, **fields) -> ChangeRequest:
-    data = {name: getattr(change, name) for name in ChangeRequest.EDITABLE_FIELDS}
-    data["description"] = data["description"] or "变更 / a change"
-    response = client.post(f"/changes/{change.pk}/edit/", {**data, **fields})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    change.refresh_from_db()
-    return change
-
-
-def request_change(client: Client, issuer: Issuer, **fields) -> ChangeRequest:
-    """Start a change request and edit its fields (description filled in)."""
-    return edit_change(client, start_change(client, issuer), **fields)
-
-
-def png_upload(name: str = "surface.png", colour: tuple = (200, 16, 46)) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 5), colour).save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), "image/png")
-
-
-def upload_surface(client: Client, change: ChangeRequest, upload=None) -> ChangeRequest:
-    response = client.post(f"/changes/{change.pk}/surface/", {"surface": upload or png_upload()})
-    assert response.status_code == 302
-    change.refresh_from_db()
-    return change
-
-
-def post_node(client: Client, change: ChangeRequest, **node):
-    data = {f"node-{key}": value for key, value in {**NEW_DF, **node}.items()}
-    return client.post(f"/changes/{change.pk}/structure/node/", data)
-
-
-def add_node(client: Client, change: ChangeRequest, **node) -> ChangeRequest:
-    assert post_node(client, change, **node).status_code == 302
-    change.refresh_from_db()
-    return change
-
-
-def save_structure(client: Client, change: ChangeRequest, structure):
-    """POST the JSON form, as the page's textarea sends it."""
-    text = structure if isinstance(structure, str) else to_json(structure)
-    response = client.post(f"/changes/{change.pk}/structure/", {"structure": text})
-    change.refresh_from_db()
-    return response
-
-
-def submit_change(client: Client, change: ChangeRequest):
-    response = client.post(f"/changes/{change.pk}/submit/")
-    assert response.status_code == 302
-    change.refresh_from_db()
-    return response
-
-
-def withdraw_change(client: Client, change: ChangeRequest):
-    response = client.post(f"/changes/{change.pk}/withdraw/")
-    change.refresh_from_db()
-    return response
-
-
-def page(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def pdf_text(response) -> str:
@@ -215,9 +129,11 @@ ROUTING = [
     [case[1:] for case in ROUTING],
     ids=[case[0] for case in ROUTING],
 )
-def test_the_route_follows_from_what_changes(client_for, make_change, kinds, route, test_cards):
+def test_the_route_follows_from_what_changes(
+    client_for, personas, make_change, kinds, route, test_cards
+):
     hangzhou = client_for("hangzhou")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     change = start_change(hangzhou, issuer)
     edit_change(hangzhou, change)
     make_change(hangzhou, change)
@@ -243,19 +159,19 @@ def test_the_route_follows_from_what_changes(client_for, make_change, kinds, rou
     assert submitted.detail == f"{change.get_route_display()}: {', '.join(kinds)}"
 
 
-def test_a_provincial_filing_also_goes_to_the_ministry_for_acknowledgement(client_for):
+def test_a_provincial_filing_also_goes_to_the_ministry_for_acknowledgement(client_for, personas):
     zhejiang = client_for("zhejiang")
     change = request_change(
-        zhejiang, filed_issuer(client_for, "zhejiang"), planned_quantity=2_000_000
+        zhejiang, filed_issuer(personas, "zhejiang"), planned_quantity=2_000_000
     )
     submit_change(zhejiang, change)
     assert change.status == Status.AWAITING_ACKNOWLEDGEMENT
     assert open_tasks_of(change) == [Flow.acknowledgement]
 
 
-def test_a_draft_with_nothing_changed_cannot_be_submitted(client_for):
+def test_a_draft_with_nothing_changed_cannot_be_submitted(client_for, personas):
     hangzhou = client_for("hangzhou")
-    change = request_change(hangzhou, filed_issuer(client_for, "hangzhou"))
+    change = request_change(hangzhou, filed_issuer(personas, "hangzhou"))
     assert change.change_kinds == []
     assert change.route == ""
 
@@ -266,9 +182,9 @@ def test_a_draft_with_nothing_changed_cannot_be_submitted(client_for):
     assert not hasattr(change, "process")
 
 
-def test_a_draft_without_a_description_cannot_be_submitted(client_for):
+def test_a_draft_without_a_description_cannot_be_submitted(client_for, personas):
     hangzhou = client_for("hangzhou")
-    change = start_change(hangzhou, filed_issuer(client_for, "hangzhou"))
+    change = start_change(hangzhou, filed_issuer(personas, "hangzhou"))
     upload_surface(hangzhou, change)
     response = hangzhou.post(f"/changes/{change.pk}/submit/", follow=True)
     assert "Say what changes and why before submitting." in response.content.decode()
@@ -276,11 +192,11 @@ def test_a_draft_without_a_description_cannot_be_submitted(client_for):
     assert change.status == Status.DRAFT
 
 
-def test_a_kind_deleted_from_the_table_takes_reapproval(client_for):
+def test_a_kind_deleted_from_the_table_takes_reapproval(client_for, personas):
     ChangeKind.objects.filter(code="supplier").delete()
     hangzhou = client_for("hangzhou")
     change = request_change(
-        hangzhou, filed_issuer(client_for, "hangzhou"), card_supplier="金邦达有限公司"
+        hangzhou, filed_issuer(personas, "hangzhou"), card_supplier="金邦达有限公司"
     )
     assert change.change_kinds == ["supplier"]
     assert change.route == Route.REAPPROVAL
@@ -290,12 +206,12 @@ def test_a_kind_deleted_from_the_table_takes_reapproval(client_for):
     assert change.status == Status.PROVINCIAL_EXAMINATION
 
 
-def test_a_kind_deleted_together_with_a_filing_kind_takes_reapproval(client_for):
+def test_a_kind_deleted_together_with_a_filing_kind_takes_reapproval(client_for, personas):
     ChangeKind.objects.filter(code="supplier").delete()
     zhejiang = client_for("zhejiang")
     change = request_change(
         zhejiang,
-        filed_issuer(client_for, "zhejiang"),
+        filed_issuer(personas, "zhejiang"),
         card_supplier="金邦达有限公司",
         planned_quantity=2_000_000,
     )
@@ -305,11 +221,11 @@ def test_a_kind_deleted_together_with_a_filing_kind_takes_reapproval(client_for)
     assert change.status == Status.MINISTRY_REVIEW
 
 
-def test_the_routes_are_data_that_can_be_changed(client_for):
+def test_the_routes_are_data_that_can_be_changed(client_for, personas):
     ChangeKind.objects.filter(code="population").update(route=Route.REAPPROVAL)
     ChangeKind.objects.create(code="quantity_decrease", name="减少", route=Route.FILING)
     hangzhou = client_for("hangzhou")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
 
     wider = request_change(hangzhou, issuer, cardholder_population="everyone in Hangzhou")
     assert wider.route == Route.REAPPROVAL
@@ -323,10 +239,10 @@ def test_the_routes_are_data_that_can_be_changed(client_for):
 # edited and stored; submission and resubmission use the stored route, so a change to the
 # ChangeKind table made while the draft is open is ignored (a kind deleted from the table is still
 # filed for the record)
-def test_the_route_is_decided_by_the_table_as_it_is_at_submission(client_for):
+def test_the_route_is_decided_by_the_table_as_it_is_at_submission(client_for, personas):
     hangzhou = client_for("hangzhou")
     change = request_change(
-        hangzhou, filed_issuer(client_for, "hangzhou"), card_supplier="金邦达有限公司"
+        hangzhou, filed_issuer(personas, "hangzhou"), card_supplier="金邦达有限公司"
     )
     assert change.route == Route.FILING
     ChangeKind.objects.filter(code="supplier").delete()
@@ -339,13 +255,13 @@ def test_the_route_is_decided_by_the_table_as_it_is_at_submission(client_for):
 # Re-approval: the review path of the original application.
 
 
-def test_municipal_reapproval_goes_through_the_province_then_the_ministry(client_for):
+def test_municipal_reapproval_goes_through_the_province_then_the_ministry(client_for, personas):
     hangzhou, zhejiang, ministry = (
         client_for("hangzhou"),
         client_for("zhejiang"),
         client_for("ministry"),
     )
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     assert [v["version"] for v in versions] == [1]
     # Version 1 is the approved application's: no change request made it.
@@ -405,9 +321,9 @@ def test_municipal_reapproval_goes_through_the_province_then_the_ministry(client
 
 
 @pytest.mark.parametrize("persona", ["zhejiang", "beijing"])
-def test_provincial_reapproval_goes_straight_to_the_ministry(client_for, persona):
+def test_provincial_reapproval_goes_straight_to_the_ministry(client_for, personas, persona):
     applicant, ministry = client_for(persona), client_for("ministry")
-    issuer = filed_issuer(client_for, persona)
+    issuer = filed_issuer(personas, persona)
     versions = registered_versions(issuer)
 
     change = request_change(applicant, issuer, description="新增工伤保险应用 / a new DF")
@@ -430,13 +346,13 @@ def test_provincial_reapproval_goes_straight_to_the_ministry(client_for, persona
     assert registered_versions(issuer)[0]["file_structure"] == national_structure()
 
 
-def test_province_returns_a_reapproval_and_the_correction_is_examined_again(client_for):
+def test_province_returns_a_reapproval_and_the_correction_is_examined_again(client_for, personas):
     hangzhou, zhejiang, ministry = (
         client_for("hangzhou"),
         client_for("zhejiang"),
         client_for("ministry"),
     )
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     change = request_change(hangzhou, issuer)
     upload_surface(hangzhou, change, png_upload(colour=(0, 0, 0)))
@@ -463,13 +379,14 @@ def test_province_returns_a_reapproval_and_the_correction_is_examined_again(clie
 
 def test_ministry_returns_a_reapproval_and_the_resubmission_goes_through_the_province_again(
     client_for,
+    personas,
 ):
     hangzhou, zhejiang, ministry = (
         client_for("hangzhou"),
         client_for("zhejiang"),
         client_for("ministry"),
     )
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     change = request_change(hangzhou, issuer, description="New DF")
     add_node(hangzhou, change)
@@ -497,13 +414,14 @@ def test_ministry_returns_a_reapproval_and_the_resubmission_goes_through_the_pro
 
 def test_a_returned_filing_that_now_changes_the_surface_is_resubmitted_for_reapproval(
     client_for,
+    personas,
 ):
     hangzhou, zhejiang, ministry = (
         client_for("hangzhou"),
         client_for("zhejiang"),
         client_for("ministry"),
     )
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     change = request_change(hangzhou, issuer, card_supplier="金邦达有限公司")
     submit_change(hangzhou, change)
@@ -528,9 +446,10 @@ def test_a_returned_filing_that_now_changes_the_surface_is_resubmitted_for_reapp
 
 def test_a_returned_reapproval_that_no_longer_changes_the_structure_is_filed_instead(
     client_for,
+    personas,
 ):
     zhejiang, ministry = client_for("zhejiang"), client_for("ministry")
-    issuer = filed_issuer(client_for, "zhejiang")
+    issuer = filed_issuer(personas, "zhejiang")
     versions = registered_versions(issuer)
     change = request_change(zhejiang, issuer, card_product="EW-SSC3 v2")
     add_node(zhejiang, change)
@@ -554,9 +473,9 @@ def test_a_returned_reapproval_that_no_longer_changes_the_structure_is_filed_ins
     assert_unchanged(issuer, versions)
 
 
-def test_a_correction_that_undoes_every_change_cannot_be_resubmitted(client_for):
+def test_a_correction_that_undoes_every_change_cannot_be_resubmitted(client_for, personas):
     zhejiang, ministry = client_for("zhejiang"), client_for("ministry")
-    issuer = filed_issuer(client_for, "zhejiang")
+    issuer = filed_issuer(personas, "zhejiang")
     change = request_change(zhejiang, issuer, planned_quantity=10)
     submit_change(zhejiang, change)
     decide(ministry, change, Flow.ministry_review, "return", "Really fewer?")
@@ -571,9 +490,9 @@ def test_a_correction_that_undoes_every_change_cannot_be_resubmitted(client_for)
     assert open_tasks_of(change) == [Flow.correction]
 
 
-def test_province_rejects_a_reapproval_and_nothing_changes(client_for):
+def test_province_rejects_a_reapproval_and_nothing_changes(client_for, personas):
     hangzhou, zhejiang = client_for("hangzhou"), client_for("zhejiang")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     change = request_change(hangzhou, issuer, planned_quantity=10)
     submit_change(hangzhou, change)
@@ -589,9 +508,9 @@ def test_province_rejects_a_reapproval_and_nothing_changes(client_for):
     assert hangzhou.get(f"/changes/{change.pk}/decision.pdf").status_code == 404
 
 
-def test_ministry_rejects_a_reapproval_and_nothing_changes(client_for):
+def test_ministry_rejects_a_reapproval_and_nothing_changes(client_for, personas):
     zhejiang, ministry = client_for("zhejiang"), client_for("ministry")
-    issuer = filed_issuer(client_for, "zhejiang")
+    issuer = filed_issuer(personas, "zhejiang")
     versions = registered_versions(issuer)
     change = request_change(zhejiang, issuer, card_supplier="金邦达有限公司")
     upload_surface(zhejiang, change)
@@ -612,13 +531,13 @@ def test_ministry_rejects_a_reapproval_and_nothing_changes(client_for):
 # Filing for the record: acknowledged or returned, never approved or rejected.
 
 
-def test_filing_acknowledged_puts_the_new_version_in_force(client_for):
+def test_filing_acknowledged_puts_the_new_version_in_force(client_for, personas):
     hangzhou, zhejiang, ministry = (
         client_for("hangzhou"),
         client_for("zhejiang"),
         client_for("ministry"),
     )
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     change = request_change(hangzhou, issuer, planned_quantity=1_600_000)
     submit_change(hangzhou, change)
@@ -652,9 +571,9 @@ def test_filing_acknowledged_puts_the_new_version_in_force(client_for):
     assert "approved" not in text
 
 
-def test_acknowledgement_of_a_supplier_change_says_test_cards_are_required(client_for):
+def test_acknowledgement_of_a_supplier_change_says_test_cards_are_required(client_for, personas):
     beijing, ministry = client_for("beijing"), client_for("ministry")
-    issuer = filed_issuer(client_for, "beijing")
+    issuer = filed_issuer(personas, "beijing")
     change = request_change(beijing, issuer, card_supplier="金邦达有限公司")
     submit_change(beijing, change)
     decide(ministry, change, Flow.acknowledgement, "pass")
@@ -666,9 +585,9 @@ def test_acknowledgement_of_a_supplier_change_says_test_cards_are_required(clien
     assert issuer.issuer_id in text
 
 
-def test_filing_returned_as_incomplete_changes_nothing(client_for):
+def test_filing_returned_as_incomplete_changes_nothing(client_for, personas):
     hangzhou, ministry = client_for("hangzhou"), client_for("ministry")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     change = request_change(hangzhou, issuer, card_supplier="金邦达有限公司")
     submit_change(hangzhou, change)
@@ -691,9 +610,9 @@ def test_filing_returned_as_incomplete_changes_nothing(client_for):
     assert current(issuer).version == 2
 
 
-def test_a_filing_cannot_be_approved_or_rejected(client_for):
+def test_a_filing_cannot_be_approved_or_rejected(client_for, personas):
     beijing, ministry = client_for("beijing"), client_for("ministry")
-    issuer = filed_issuer(client_for, "beijing")
+    issuer = filed_issuer(personas, "beijing")
     change = request_change(beijing, issuer, planned_quantity=3_000_000)
     submit_change(beijing, change)
     assert ministry.post(task_url(change, Flow.acknowledgement, "assign")).status_code == 302
@@ -711,9 +630,9 @@ def test_a_filing_cannot_be_approved_or_rejected(client_for):
     assert change.status == Status.AWAITING_ACKNOWLEDGEMENT
 
 
-def test_returning_a_filing_needs_reasons(client_for):
+def test_returning_a_filing_needs_reasons(client_for, personas):
     beijing, ministry = client_for("beijing"), client_for("ministry")
-    change = request_change(beijing, filed_issuer(client_for, "beijing"), card_product="X-1")
+    change = request_change(beijing, filed_issuer(personas, "beijing"), card_product="X-1")
     submit_change(beijing, change)
     response = decide(ministry, change, Flow.acknowledgement, "return", " ")
     assert response.status_code == 200
@@ -726,9 +645,10 @@ def test_returning_a_filing_needs_reasons(client_for):
 
 def test_a_second_change_request_is_refused_while_a_draft_is_open_and_allowed_once_withdrawn(
     client_for,
+    personas,
 ):
     hangzhou = client_for("hangzhou")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     first = start_change(hangzhou, issuer)
 
     response = hangzhou.post(f"/changes/new/{issuer.pk}/", follow=True)
@@ -749,9 +669,10 @@ def test_a_second_change_request_is_refused_while_a_draft_is_open_and_allowed_on
 
 def test_a_second_change_request_is_refused_while_the_first_is_submitted_or_returned(
     client_for,
+    personas,
 ):
     hangzhou, ministry = client_for("hangzhou"), client_for("ministry")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     first = request_change(hangzhou, issuer, planned_quantity=1_100_000)
     submit_change(hangzhou, first)
     # A submitted change request can no longer be withdrawn.
@@ -770,9 +691,10 @@ def test_a_second_change_request_is_refused_while_the_first_is_submitted_or_retu
 
 def test_a_new_change_request_is_allowed_after_the_first_is_acknowledged_and_starts_from_it(
     client_for,
+    personas,
 ):
     hangzhou, ministry = client_for("hangzhou"), client_for("ministry")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     first = request_change(hangzhou, issuer, planned_quantity=1_100_000)
     submit_change(hangzhou, first)
     decide(ministry, first, Flow.acknowledgement, "pass")
@@ -786,9 +708,9 @@ def test_a_new_change_request_is_allowed_after_the_first_is_acknowledged_and_sta
     assert second.route == Route.REAPPROVAL
 
 
-def test_a_new_change_request_is_allowed_after_the_first_is_rejected(client_for):
+def test_a_new_change_request_is_allowed_after_the_first_is_rejected(client_for, personas):
     zhejiang, ministry = client_for("zhejiang"), client_for("ministry")
-    issuer = filed_issuer(client_for, "zhejiang")
+    issuer = filed_issuer(personas, "zhejiang")
     first = request_change(zhejiang, issuer, planned_quantity=10)
     submit_change(zhejiang, first)
     decide(ministry, first, Flow.ministry_review, "reject", "No.")
@@ -797,9 +719,9 @@ def test_a_new_change_request_is_allowed_after_the_first_is_rejected(client_for)
     assert second.base_version.version == 1
 
 
-def test_a_returned_change_request_can_be_withdrawn_which_frees_the_issuer(client_for):
+def test_a_returned_change_request_can_be_withdrawn_which_frees_the_issuer(client_for, personas):
     hangzhou, ministry = client_for("hangzhou"), client_for("ministry")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     first = request_change(hangzhou, issuer, planned_quantity=1_100_000)
     submit_change(hangzhou, first)
     decide(ministry, first, Flow.acknowledgement, "return", "Why?")
@@ -813,9 +735,9 @@ def test_a_returned_change_request_can_be_withdrawn_which_frees_the_issuer(clien
     assert start_change(hangzhou, issuer).status == Status.DRAFT
 
 
-def test_only_a_draft_can_be_withdrawn_and_only_by_its_department(client_for):
+def test_only_a_draft_can_be_withdrawn_and_only_by_its_department(client_for, personas):
     hangzhou, zhejiang = client_for("hangzhou"), client_for("zhejiang")
-    change = start_change(hangzhou, filed_issuer(client_for, "hangzhou"))
+    change = start_change(hangzhou, filed_issuer(personas, "hangzhou"))
     assert withdraw_change(zhejiang, change).status_code == 404
     assert change.status == Status.DRAFT
 
@@ -824,10 +746,10 @@ def test_only_a_draft_can_be_withdrawn_and_only_by_its_department(client_for):
 
 
 @pytest.fixture
-def hangzhou_change(client_for):
+def hangzhou_change(client_for, personas):
     """A Hangzhou surface change awaiting the Zhejiang examination."""
     hangzhou = client_for("hangzhou")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     change = request_change(hangzhou, issuer, description="新版卡面")
     upload_surface(hangzhou, change)
     submit_change(hangzhou, change)
@@ -928,7 +850,7 @@ def test_the_applicant_cannot_acknowledge_its_own_filing_even_after_joining_the_
 ):
     """Four eyes: whoever made the change request never decides on it."""
     hangzhou = client_for("hangzhou")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     versions = registered_versions(issuer)
     change = request_change(hangzhou, issuer, planned_quantity=5_000_000)
     submit_change(hangzhou, change)
@@ -952,9 +874,9 @@ def test_the_applicant_cannot_acknowledge_its_own_filing_even_after_joining_the_
     assert change.status == Status.ACKNOWLEDGED
 
 
-def test_the_correction_task_is_the_applicants_alone(client_for):
+def test_the_correction_task_is_the_applicants_alone(client_for, personas):
     hangzhou, zhejiang = client_for("hangzhou"), client_for("zhejiang")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     change = request_change(hangzhou, issuer, planned_quantity=10)
     submit_change(hangzhou, change)
     decide(zhejiang, change, Flow.provincial_examination, "return", "Why fewer?")
@@ -976,8 +898,10 @@ def test_the_correction_task_is_the_applicants_alone(client_for):
         ("xihu", False),
     ],
 )
-def test_only_the_issuers_own_department_can_start_a_change(client_for, persona, sees_the_issuer):
-    issuer = filed_issuer(client_for, "hangzhou")
+def test_only_the_issuers_own_department_can_start_a_change(
+    client_for, personas, persona, sees_the_issuer
+):
+    issuer = filed_issuer(personas, "hangzhou")
     other = client_for(persona)
     response = other.post(f"/changes/new/{issuer.pk}/", follow=True)
     if sees_the_issuer:  # it is told why not
@@ -1005,9 +929,9 @@ def test_a_change_cannot_be_requested_before_the_issuer_is_filed(client_for):
     assert not ChangeRequest.objects.exists()
 
 
-def test_drafts_stay_private_to_the_applying_department(client_for):
+def test_drafts_stay_private_to_the_applying_department(client_for, personas):
     hangzhou = client_for("hangzhou")
-    change = request_change(hangzhou, filed_issuer(client_for, "hangzhou"), planned_quantity=9)
+    change = request_change(hangzhou, filed_issuer(personas, "hangzhou"), planned_quantity=9)
     for persona in ["zhejiang", "ministry"]:
         viewer = client_for(persona)
         assert viewer.get(f"/changes/{change.pk}/").status_code == 404
@@ -1018,9 +942,9 @@ def test_drafts_stay_private_to_the_applying_department(client_for):
 # Regression test (bug fixed in e1a0113). Before the fix: in_jurisdiction() treats every status but
 # 'draft' as submitted, so a draft that was withdrawn without ever being submitted becomes visible
 # to the province and the Ministry
-def test_a_withdrawn_draft_stays_private(client_for):
+def test_a_withdrawn_draft_stays_private(client_for, personas):
     hangzhou = client_for("hangzhou")
-    change = request_change(hangzhou, filed_issuer(client_for, "hangzhou"), planned_quantity=9)
+    change = request_change(hangzhou, filed_issuer(personas, "hangzhou"), planned_quantity=9)
     withdraw_change(hangzhou, change)
     assert change.status == Status.WITHDRAWN
     for persona in ["zhejiang", "ministry"]:
@@ -1030,9 +954,9 @@ def test_a_withdrawn_draft_stays_private(client_for):
 
 
 @pytest.mark.parametrize("persona", ["zhejiang", "ningbo", "ministry"])
-def test_other_departments_cannot_edit_submit_or_withdraw_a_draft(client_for, persona):
+def test_other_departments_cannot_edit_submit_or_withdraw_a_draft(client_for, personas, persona):
     hangzhou = client_for("hangzhou")
-    issuer = filed_issuer(client_for, "hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
     change = request_change(hangzhou, issuer, planned_quantity=9)
     other = client_for(persona)
     data = {name: getattr(change, name) for name in ChangeRequest.EDITABLE_FIELDS}

@@ -1,6 +1,10 @@
 """The decision letter and the filing form: what they say, who gets them, and that neither an
-application field nor a template can make the PDF renderer read a file or the network."""
+application field nor a template can make the PDF renderer read a file or the network.
 
+The cases are built through the actions (tests.helpers); the documents are fetched over HTTP.
+"""
+
+import datetime
 import http.server
 import io
 import threading
@@ -11,15 +15,14 @@ from django.test import Client
 from pypdf import PdfReader
 
 from approvals import documents
-from approvals.documents import STATIC_PREFIX, render_pdf
+from approvals.documents import STATIC_PREFIX, StaticFilesOnlyFetcher, render_pdf
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import Application
-from tests.helpers import act, apply, decide, file_with_registry
+from tests.helpers import APPLICATION_DATA, PROVINCE_OF, act, applied, filed, procedure
 
 Status = Application.Status
 DOCUMENTS = ("decision.pdf", "filing-form.pdf")
 INJECTION = '<img src="file:///etc/passwd">'
-EXAMINER = {"hangzhou": "zhejiang", "ningbo": "zhejiang", "shenzhen": "guangdong"}
 DEPARTMENT_NAME = {
     "hangzhou": "杭州市人力资源和社会保障局",
     "guangdong": "广东省人力资源和社会保障厅",
@@ -60,22 +63,9 @@ def get_document(client: Client, application: Application, name: str):
     return client.get(f"/cases/{application.pk}/{name}")
 
 
-def approve(client_for, applicant: str, **fields: str) -> Application:
-    application = apply(client_for(applicant), **fields)
-    if application.status == Status.PROVINCIAL_EXAMINATION:
-        decide(client_for(EXAMINER[applicant]), application, Flow.provincial_examination, "pass")
-    review = decide(client_for("ministry"), application, Flow.ministry_review, "pass")
-    assert review.status_code == 302
-    assert application.status == Status.APPROVED
-    return application
-
-
-def approve_and_file(client_for, applicant: str, **fields: str) -> Application:
-    application = approve(client_for, applicant, **fields)
-    filing = file_with_registry(client_for("ministry"), application, "ICRC-2026-0815")
-    assert filing.status_code == 302
-    assert application.status == Status.FILED
-    return application
+def approve_and_file(personas, applicant: str, **fields: str) -> Application:
+    """applicant's application approved and filed (on 2026-11-20) as ICRC-2026-0815."""
+    return filed(personas, applicant, reference="ICRC-2026-0815", **fields)
 
 
 @pytest.fixture
@@ -98,10 +88,12 @@ def fetches(monkeypatch):
 
 
 @pytest.mark.parametrize("applicant", ["hangzhou", "guangdong"])
-def test_documents_of_a_filed_case_are_pdf_attachments_naming_the_issuer(client_for, applicant):
-    application = approve_and_file(client_for, applicant)
+def test_documents_of_a_filed_case_are_pdf_attachments_naming_the_issuer(
+    client_for, personas, applicant
+):
+    application = approve_and_file(personas, applicant)
     issuer_id = application.issuer.issuer_id
-    readers = [applicant, EXAMINER.get(applicant, applicant), "ministry"]
+    readers = [applicant, PROVINCE_OF.get(applicant, applicant), "ministry"]
     for reader in dict.fromkeys(readers):
         for name in DOCUMENTS:
             response = get_document(client_for(reader), application, name)
@@ -118,8 +110,8 @@ def test_documents_of_a_filed_case_are_pdf_attachments_naming_the_issuer(client_
             assert application.department.division.name_zh in text
 
 
-def test_the_filing_form_is_named_after_the_issuer_and_carries_the_filing(client_for):
-    application = approve_and_file(client_for, "hangzhou")
+def test_the_filing_form_is_named_after_the_issuer_and_carries_the_filing(client_for, personas):
+    application = approve_and_file(personas, "hangzhou")
     response = get_document(client_for("ministry"), application, "filing-form.pdf")
     assert application.issuer.issuer_id in response["Content-Disposition"]
     text = squeezed(pdf_text(response.content))
@@ -127,11 +119,9 @@ def test_the_filing_form_is_named_after_the_issuer_and_carries_the_filing(client
     assert "2026-11-20" in text
 
 
-def test_no_documents_before_approval_whatever_becomes_of_the_case(client_for):
-    hangzhou, zhejiang, ministry = (
-        client_for(name) for name in ("hangzhou", "zhejiang", "ministry")
-    )
-    readers = (hangzhou, zhejiang, ministry)
+def test_no_documents_before_approval_whatever_becomes_of_the_case(client_for, personas):
+    readers = [client_for(name) for name in ("hangzhou", "zhejiang", "ministry")]
+    zhejiang, ministry = personas["zhejiang"], personas["ministry"]
 
     def assert_none(application: Application, expected_status: str) -> None:
         application.refresh_from_db()
@@ -140,21 +130,23 @@ def test_no_documents_before_approval_whatever_becomes_of_the_case(client_for):
             for name in DOCUMENTS:
                 assert get_document(reader, application, name).status_code == 404
 
-    application = apply(hangzhou)
+    application = applied(personas, "hangzhou")
     assert_none(application, Status.PROVINCIAL_EXAMINATION)
-    decide(zhejiang, application, Flow.provincial_examination, "return", "Fix the surface.")
+    procedure.decide(
+        application, Flow.provincial_examination, zhejiang, "return", "Fix the surface."
+    )
     assert_none(application, Status.RETURNED)
-    assert act(hangzhou, application, Flow.correction, {"note": "Fixed."}).status_code == 302
-    decide(zhejiang, application, Flow.provincial_examination, "pass")
+    procedure.correct(application, personas["hangzhou"], "Fixed.")
+    procedure.decide(application, Flow.provincial_examination, zhejiang, "pass")
     assert_none(application, Status.MINISTRY_REVIEW)
-    decide(ministry, application, Flow.ministry_review, "reject", "Keys plan missing.")
+    procedure.decide(application, Flow.ministry_review, ministry, "reject", "Keys plan missing.")
     assert_none(application, Status.REJECTED)
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_officials_outside_the_jurisdiction_get_404(client_for, name):
-    zhejiang_case = approve_and_file(client_for, "hangzhou")
-    guangdong_case = approve_and_file(client_for, "guangdong")
+def test_officials_outside_the_jurisdiction_get_404(client_for, personas, name):
+    zhejiang_case = approve_and_file(personas, "hangzhou")
+    guangdong_case = filed(personas, "guangdong")
     # Another province, its bureaus, another bureau of the same province, a district bureau.
     for outsider in ("guangdong", "shenzhen", "beijing", "ningbo", "xihu"):
         assert get_document(client_for(outsider), zhejiang_case, name).status_code == 404
@@ -165,15 +157,15 @@ def test_officials_outside_the_jurisdiction_get_404(client_for, name):
     assert anonymous["Location"].startswith("/accounts/login/")
 
 
-def test_markup_typed_into_the_application_form_is_printed_as_text(client_for, fetches):
+def test_markup_typed_into_the_application_form_is_printed_as_text(client_for, personas, fetches):
     application = approve_and_file(
-        client_for,
+        personas,
         "hangzhou",
         card_product=INJECTION,
         contact_person='<img src="file:///etc/hostname">',
         cardholder_population=f"residents\n{INJECTION}\n<script>alert(1)</script>",
     )
-    assert application.card_product == INJECTION  # stored as typed, through the HTTP form
+    assert application.card_product == INJECTION  # stored as typed, through the form
     for name in DOCUMENTS:
         response = get_document(client_for("ministry"), application, name)
         assert response.status_code == 200
@@ -186,6 +178,30 @@ def test_markup_typed_into_the_application_form_is_printed_as_text(client_for, f
     assert "<script>alert(1)</script>" in text
     # Escaped markup is never parsed, so nothing was even asked of the fetcher.
     assert [url for url, _ in fetches if not url.startswith(STATIC_PREFIX)] == []
+
+
+def test_markup_entered_through_the_edit_form_on_return_is_printed_as_text(client_for, personas):
+    hangzhou = client_for("hangzhou")
+    application = applied(personas, "hangzhou")
+    procedure.decide(
+        application, Flow.provincial_examination, personas["zhejiang"], "return", "Fix."
+    )
+    edit = hangzhou.post(
+        f"/cases/{application.pk}/edit/", {**APPLICATION_DATA, "card_product": INJECTION}
+    )
+    assert edit.status_code == 302
+    assert act(hangzhou, application, Flow.correction, {"note": "Done."}).status_code == 302
+    procedure.decide(application, Flow.provincial_examination, personas["zhejiang"], "pass")
+    procedure.decide(application, Flow.ministry_review, personas["ministry"], "pass")
+    procedure.file(application, personas["ministry"], "ICRC-1", datetime.date(2026, 11, 20))
+    application.refresh_from_db()
+    assert application.card_product == INJECTION
+
+    for name in DOCUMENTS:
+        response = get_document(client_for("ministry"), application, name)
+        assert response.status_code == 200
+        assert_no_file_read(response.content)
+        assert squeezed(INJECTION) in squeezed(pdf_text(response.content))
 
 
 class _RecordingHandler(http.server.BaseHTTPRequestHandler):
@@ -282,3 +298,34 @@ def test_render_pdf_refuses_file_and_http_images(template_string, web_server, fe
     assert "FETCHED" not in text
     # The one thing the fetcher serves: the project's own static files.
     assert outcome[STATIC_PREFIX + "approvals/app.css"] == "fetched"
+
+
+def test_the_fetcher_refuses_everything_but_existing_static_files(web_server):
+    base, requests = web_server
+    fetcher = StaticFilesOnlyFetcher()
+    for url in (
+        "file:///etc/passwd",
+        f"{base}/image.svg",
+        "https://example.com/image.png",
+        STATIC_PREFIX + "../../../../etc/passwd",
+        STATIC_PREFIX + "approvals/../../../../etc/passwd",
+        STATIC_PREFIX + "approvals/missing.png",
+    ):
+        with pytest.raises(Exception):  # noqa: B017, PT011 - ValueError or SuspiciousFileOperation
+            fetcher.fetch(url)
+    assert requests == []
+    assert fetcher.fetch(STATIC_PREFIX + "approvals/app.css") is not None
+
+
+def test_fonts_are_subset_by_harfbuzz_not_the_slow_fallback(template_string, caplog):
+    """Without libharfbuzz-subset0 (Makefile system-deps, docs/deploy.md) WeasyPrint falls back
+    to fontTools, which takes over a second a page with the embedded CJK font."""
+    hangzhou = DEPARTMENT_NAME["hangzhou"]
+    template = template_string(
+        f"<!doctype html><html><body><p>{hangzhou} 社会保障卡</p></body></html>"
+    )
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf = render_pdf(template, {})
+
+    assert hangzhou in squeezed(pdf_text(pdf))
+    assert not [r for r in caplog.records if "fontTools" in r.getMessage()]

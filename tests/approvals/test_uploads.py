@@ -1,21 +1,25 @@
-"""Uploading the six materials: what is accepted, what is refused, and what is kept."""
+"""Uploading the six materials: what is accepted, what is refused (the type is read from the
+content, and a PDF is read as a PDF reader reads it), and what is kept."""
 
+import base64
+import binascii
 import io
 import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from approvals.models import Application, CaseEvent, Material
 from approvals.procedure import sample_pdf
-from tests.helpers import apply, create_draft, pdf_upload, submit, upload
+from tests.helpers import applied, create_draft, pdf_upload, submit, upload
 
 Status = Application.Status
 Kind = Material.Kind
 
 NOT_ACCEPTED = "Only PDF documents and PNG or JPEG images are accepted"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 ACTIVE_CONTENT = "This PDF contains active content"
 
 
@@ -88,21 +92,28 @@ def test_with_every_material_the_draft_can_be_submitted(hangzhou, draft):
 
 
 @pytest.mark.parametrize(
-    "content",
+    "content, name",
     [
+        pytest.param(EXE, "x.pdf", id="exe"),
+        pytest.param(b"Plain text, not a PDF at all.\n" * 5, "x.pdf", id="text"),
         pytest.param(
-            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200, id="exe"
+            b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>",
+            "x.pdf",
+            id="html",
         ),
-        pytest.param(b"Plain text, not a PDF at all.\n" * 5, id="text"),
         pytest.param(
-            b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", id="html"
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>',
+            "x.pdf",
+            id="svg",
         ),
+        pytest.param(EXE, "x.pdf.exe", id="double-extension"),
+        pytest.param(EXE, "scan.png", id="exe-as-png"),
     ],
 )
-def test_a_renamed_non_pdf_is_refused(hangzhou, draft, content):
+def test_a_file_disguised_as_a_pdf_or_image_is_refused(hangzhou, draft, content, name):
     events = draft.events.count()
 
-    page = upload_page(hangzhou, draft, Kind.APPLICATION_FORM, named_pdf(content))
+    page = upload_page(hangzhou, draft, Kind.APPLICATION_FORM, named_pdf(content, name))
 
     assert NOT_ACCEPTED in page
     assert not Material.objects.exists()
@@ -132,9 +143,9 @@ def test_a_pdf_with_active_content_is_refused(hangzhou, draft, entries, name):
     assert not Material.objects.exists()
 
 
-def pdf_with_compressed_catalog(catalog: bytes) -> bytes:
-    """A PDF 1.5 whose catalog sits in a Flate-compressed object stream (with an xref stream),
-    as many PDF writers produce by default."""
+def pdf_with_encoded_object_stream(catalog: bytes, filters: bytes, encode) -> bytes:
+    """A PDF 1.5 whose catalog sits in an object stream encoded with the given filters (with
+    an xref stream); Flate is what many PDF writers produce by default."""
     out = bytearray(b"%PDF-1.5\n")
     offsets = {}
 
@@ -144,11 +155,11 @@ def pdf_with_compressed_catalog(catalog: bytes) -> bytes:
 
     add(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
     add(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
-    packed = zlib.compress(b"1 0 " + catalog)
+    packed = encode(b"1 0 " + catalog)
     add(
         4,
-        b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n%s"
-        b"\nendstream" % (len(packed), packed),
+        b"<< /Type /ObjStm /N 1 /First 4 /Filter %s /Length %d >>\nstream\n%s\nendstream"
+        % (filters, len(packed), packed),
     )
     offsets[5] = len(out)
     rows = [b"\x00\x00\x00\xff", b"\x02\x00\x04\x00"]  # free head; obj 1 in ObjStm 4
@@ -162,9 +173,21 @@ def pdf_with_compressed_catalog(catalog: bytes) -> bytes:
     return bytes(out)
 
 
-def test_a_pdf_hiding_javascript_in_a_compressed_object_stream_is_refused(hangzhou, draft):
-    data = pdf_with_compressed_catalog(
-        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"
+@pytest.mark.parametrize(
+    "filters, encode",
+    [
+        pytest.param(b"/FlateDecode", zlib.compress, id="flate"),
+        pytest.param(b"/ASCIIHexDecode", lambda d: binascii.hexlify(d) + b">", id="hex"),
+        pytest.param(b"/ASCII85Decode", lambda d: base64.a85encode(d) + b"~>", id="ascii85"),
+    ],
+)
+def test_a_pdf_hiding_javascript_in_an_encoded_object_stream_is_refused(
+    hangzhou, draft, filters, encode
+):
+    data = pdf_with_encoded_object_stream(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+        filters,
+        encode,
     )
     # A PDF reader does find the action that runs on opening.
     action = PdfReader(io.BytesIO(data)).trailer["/Root"]["/OpenAction"]
@@ -173,6 +196,75 @@ def test_a_pdf_hiding_javascript_in_a_compressed_object_stream_is_refused(hangzh
     page = upload_page(hangzhou, draft, Kind.APPLICATION_FORM, named_pdf(data))
 
     assert ACTIVE_CONTENT in page
+    assert not Material.objects.exists()
+
+
+def pdf_with_gray_image(pixels: bytes) -> bytes:
+    """A one-page PDF showing an uncompressed 8-bit grayscale image, one row of pixels."""
+    content = b"q %d 0 0 1 0 0 cm /Im1 Do Q" % len(pixels)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height 1 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream"
+        % (len(pixels), len(pixels), pixels),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+@pytest.mark.parametrize("pixels", [b"\x10/AA\x00\x20", b"\x10/JS\x00\x20"], ids=["AA", "JS"])
+def test_a_plain_scan_whose_pixels_look_like_a_name_is_accepted(hangzhou, draft, pixels):
+    """The check reads the PDF as a reader does: image bytes are not names."""
+    data = pdf_with_gray_image(pixels)
+    reader = PdfReader(io.BytesIO(data))
+    page = reader.pages[0]
+    assert page.images[0].image.tobytes() == pixels
+    assert "/AA" not in page and "/OpenAction" not in reader.trailer["/Root"]
+
+    text = upload_page(hangzhou, draft, Kind.APPLICATION_FORM, named_pdf(data))
+
+    assert "uploaded (version 1)" in text
+    assert draft.materials.get().content_type == "application/pdf"
+
+
+def test_an_encrypted_pdf_is_refused_with_a_clear_message(hangzhou, draft):
+    writer = PdfWriter(clone_from=io.BytesIO(sample_pdf("secret")))
+    writer.encrypt(user_password="", owner_password="owner")  # opens without a password
+    buffer = io.BytesIO()
+    writer.write(buffer)
+
+    page = upload_page(hangzhou, draft, Kind.APPLICATION_FORM, named_pdf(buffer.getvalue()))
+
+    assert "This PDF is encrypted or password-protected" in page
+    assert not Material.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"%PDF-1.4\nnothing here at all\n", id="no-objects"),
+        pytest.param(sample_pdf("cut short")[:200], id="truncated"),
+    ],
+)
+def test_an_unreadable_pdf_is_refused_with_a_clear_message(hangzhou, draft, content):
+    page = upload_page(hangzhou, draft, Kind.APPLICATION_FORM, named_pdf(content))
+
+    assert "This PDF could not be read" in page
     assert not Material.objects.exists()
 
 
@@ -285,6 +377,15 @@ def test_a_download_is_an_attachment_that_is_not_sniffed(hangzhou, draft):
     assert disposition.endswith(f'{draft.reference}-form-v1.pdf"')
 
 
+def test_stored_file_names_are_made_by_the_server(hangzhou, draft):
+    evil = SimpleUploadedFile("../../etc/passwd.pdf", sample_pdf("x"), "application/pdf")
+    upload(hangzhou, draft, Kind.APPLICATION_FORM, evil)
+
+    material = Material.objects.get()
+    assert "passwd" not in material.file.name
+    assert material.file.name.startswith(f"materials/{draft.pk}/")
+
+
 def test_a_material_of_another_case_is_404_under_this_case(client_for, hangzhou, draft):
     upload(hangzhou, draft, Kind.APPLICATION_FORM)
     other = create_draft(client_for("ningbo"))
@@ -298,8 +399,8 @@ def test_a_material_of_another_case_is_404_under_this_case(client_for, hangzhou,
 # --- Once submitted, materials are frozen --------------------------------------------------
 
 
-def test_materials_cannot_be_changed_once_submitted(hangzhou):
-    application = apply(hangzhou)
+def test_materials_cannot_be_changed_once_submitted(hangzhou, personas):
+    application = applied(personas, "hangzhou")
     before = set(application.materials.values_list("pk", flat=True))
     events = application.events.count()
 

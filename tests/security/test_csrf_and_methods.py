@@ -5,15 +5,21 @@ from django.test import Client
 
 from approvals.flows import IssuanceFlow
 from approvals.models import Application, CaseEvent
-from tests.approvals.test_change_requests import filed_issuer, start_change
-from tests.helpers import APPLICATION_DATA, apply, create_draft, task_url
+from tests.helpers import (
+    APPLICATION_DATA,
+    applied,
+    create_draft,
+    filed_issuer,
+    start_change,
+    task_url,
+)
 
 
 @pytest.fixture
-def scenario(client_for):
+def scenario(client_for, personas):
     draft = create_draft(client_for("hangzhou"))
-    submitted = apply(client_for("ningbo"))
-    issuer = filed_issuer(client_for, "beijing")
+    submitted = applied(personas, "ningbo")
+    issuer = filed_issuer(personas, "beijing")
     change = start_change(client_for("beijing"), issuer)
     return {"draft": draft, "submitted": submitted, "issuer": issuer, "change": change}
 

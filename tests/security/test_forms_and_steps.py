@@ -5,8 +5,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import Application, ChangeRequest, Material
 from approvals.procedure import sample_pdf
-from tests.approvals.test_change_requests import filed_issuer, start_change
-from tests.helpers import act, apply, create_draft, decide, task_url, upload
+from tests.helpers import (
+    act,
+    apply,
+    create_draft,
+    decide,
+    filed_issuer,
+    start_change,
+    task_url,
+    upload,
+)
 
 
 def test_a_material_keeps_at_most_the_configured_number_of_versions(client_for, settings):
@@ -31,8 +39,8 @@ def test_a_request_with_many_files_is_refused(client_for):
     assert not Material.objects.exists()
 
 
-def test_extra_fields_on_the_change_request_form_change_nothing(client_for):
-    issuer = filed_issuer(client_for, "zhejiang")
+def test_extra_fields_on_the_change_request_form_change_nothing(client_for, personas):
+    issuer = filed_issuer(personas, "zhejiang")
     zhejiang = client_for("zhejiang")
     change = start_change(zhejiang, issuer)
     fields = {f: getattr(change, f) for f in ChangeRequest.EDITABLE_FIELDS}
