@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from issuers.file_structure import national_structure
@@ -296,6 +296,27 @@ def register_first_version(issuer: Issuer, application: Application) -> CardSpec
     return specification
 
 
+def check_filing_record(issuer: Issuer, reference: str, filing_date: datetime.date) -> None:
+    """The centre files an approved issuer: not before the approval, not in the future, and
+    each of its filing references belongs to one issuer."""
+    approved_on = timezone.localdate(issuer.allocated_at)
+    if filing_date > timezone.localdate():
+        raise ActionRefused(_("The filing date cannot be in the future."), field="filing_date")
+    if filing_date < approved_on:
+        raise ActionRefused(
+            _("The filing date cannot be before the approval (%(date)s).")
+            % {"date": formats.date_format(approved_on)},
+            field="filing_date",
+        )
+    holder = Issuer.objects.filter(filing_reference=reference).exclude(pk=issuer.pk).first()
+    if holder is not None:
+        raise ActionRefused(
+            _("The filing reference %(reference)s is already recorded for issuer %(issuer)s.")
+            % {"reference": reference, "issuer": holder.issuer_id},
+            field="reference",
+        )
+
+
 def record_filing(
     application: Application,
     *,
@@ -307,8 +328,9 @@ def record_filing(
     """Record the registration centre's filing; the issuer becomes active."""
     if application.status != Status.APPROVED:
         raise ActionRefused(_("Only an approved application can be filed."))
-    check_upload(receipt)
     issuer = Issuer.objects.select_for_update().get(pk=application.issuer_id)
+    check_filing_record(issuer, reference, filing_date)
+    check_upload(receipt)
     issuer.filing_reference = reference
     issuer.filing_date = filing_date
     issuer.filing_receipt.save("receipt", receipt, save=False)

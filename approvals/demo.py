@@ -1,8 +1,6 @@
 """Demo data: the personas of the README, and cases in every state, driven through the
 procedure as the officials would (approvals.procedure)."""
 
-import datetime
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -109,7 +107,7 @@ def seed_cases(users: dict) -> None:
         users["beijing"], contact_person="王芳", contact_phone="010-8888 2222"
     )
     procedure.decide(beijing, flow.ministry_review, users["ministry"], Outcome.PASS)
-    procedure.file(beijing, users["ministry"], "ICRC-2026-0001", datetime.date(2026, 11, 20))
+    procedure.file(beijing, users["ministry"], "ICRC-2026-0001")
     beijing.refresh_from_db()
     seed_change_requests(users, beijing.issuer)
 

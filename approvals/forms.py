@@ -12,7 +12,7 @@ class ApplicationForm(forms.ModelForm):
         model = Application
         fields = Application.EDITABLE_FIELDS
         widgets = {
-            "planned_start": forms.DateInput(attrs={"type": "date"}),
+            "planned_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "cardholder_population": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -43,7 +43,8 @@ class CorrectionForm(forms.Form):
 class FilingForm(forms.Form):
     reference = forms.CharField(label=_("Registration centre's filing reference"), max_length=64)
     filing_date = forms.DateField(
-        label=_("Filing date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Filing date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     receipt = forms.FileField(label=_("Filing receipt (PDF, PNG or JPEG)"))
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -31,8 +32,12 @@ APPLICATION = {
     "card_supplier": "东信和平科技股份有限公司",
     "card_product": "EW-SSC3 双界面卡",
     "spec_version": "3.00",
-    "planned_start": datetime.date(2027, 3, 1),
 }
+
+
+def sample_application() -> dict:
+    """A complete application's fields, issuing to start in three months."""
+    return {**APPLICATION, "planned_start": timezone.localdate() + datetime.timedelta(days=90)}
 
 
 def sample_pdf(title: str) -> bytes:
@@ -79,7 +84,7 @@ def draft(by: AbstractBaseUser, **fields: object) -> Application:
     """A new application with all six materials, not yet submitted."""
     Official.forget(by)
     application = actions.create_application(
-        by=by, data=_valid(ApplicationForm, {**APPLICATION, **fields})
+        by=by, data=_valid(ApplicationForm, {**sample_application(), **fields})
     )
     for kind in Material.Kind.values:
         actions.upload_material(application, kind, pdf_upload(f"{kind}.pdf"), by=by)
@@ -132,8 +137,13 @@ def correct(case: Case, by: AbstractBaseUser, note: str = "corrected") -> None:
 
 
 def file(
-    application: Application, by: AbstractBaseUser, reference: str, filing_date: datetime.date
+    application: Application,
+    by: AbstractBaseUser,
+    reference: str,
+    filing_date: datetime.date | None = None,
 ) -> None:
+    """Record the registration centre's filing, by default as filed today."""
+    filing_date = filing_date or timezone.localdate()
     do(
         application,
         IssuanceFlow.registry_filing,

@@ -145,7 +145,6 @@ def through_the_system(bureaus: list, examiners: dict, ministry) -> float:
 def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:
     """The same cases through approvals.procedure: the forms, actions and flow activations the
     pages use, in-process, no HTTP."""
-    import datetime
 
     from approvals import procedure
     from approvals.flows import IssuanceFlow as Flow
@@ -157,7 +156,7 @@ def through_the_actions(bureaus: list, examiners: dict, ministry) -> float:
         application = procedure.apply(official)
         procedure.decide(application, Flow.provincial_examination, examiner, Outcome.PASS)
         procedure.decide(application, Flow.ministry_review, ministry, Outcome.PASS)
-        procedure.file(application, ministry, f"ICRC-{application.pk}", datetime.date(2026, 11, 20))
+        procedure.file(application, ministry, f"ICRC-{application.pk}")
         application.refresh_from_db()
         if application.status != application.Status.FILED:
             raise RuntimeError(f"{application.reference} ended {application.status}")
@@ -188,6 +187,7 @@ def http_floor(bureaus: list, examiners: dict, ministry) -> float:
 
 def plain_orm(bureaus: list, examiners: dict, ministry) -> float:
     """The same rows, written without the system: no views, no flow, no checks."""
+    import datetime
     import hashlib
 
     from django.core.files.base import ContentFile
@@ -216,7 +216,7 @@ def plain_orm(bureaus: list, examiners: dict, ministry) -> float:
                 card_supplier="Eastcompeace",
                 card_product="EW-SSC3",
                 spec_version="3.00",
-                planned_start="2027-03-01",
+                planned_start=timezone.localdate() + datetime.timedelta(days=90),
             )
             record_event(application, Action.CREATED, by=official)
         for kind in Material.Kind.values:

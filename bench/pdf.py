@@ -11,7 +11,6 @@ the Python heap peak of one rendering (tracemalloc) and the process's maximum RS
 """
 
 import argparse
-import datetime
 import io
 import os
 import re
@@ -47,7 +46,7 @@ def setup() -> object:
     application = procedure.apply(personas["hangzhou"])
     procedure.decide(application, Flow.provincial_examination, personas["zhejiang"], Outcome.PASS)
     procedure.decide(application, Flow.ministry_review, personas["ministry"], Outcome.PASS)
-    procedure.file(application, personas["ministry"], "ICRC-1", datetime.date(2026, 11, 20))
+    procedure.file(application, personas["ministry"], "ICRC-1")
     application.refresh_from_db()
     return application
 

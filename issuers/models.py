@@ -170,6 +170,14 @@ class Issuer(models.Model):
         ordering = ["serial"]
         verbose_name = _("issuer")
         verbose_name_plural = _("issuers")
+        constraints = [
+            # A filing reference names one issuer at the registration centre.
+            models.UniqueConstraint(
+                fields=["filing_reference"],
+                condition=~models.Q(filing_reference=""),
+                name="issuer_filing_reference_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.issuer_id} {self.department}"

@@ -4,6 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from issuers.models import Issuer
 
 from .case import Case, Material, examination_and_review
+from .validators import (
+    planned_quantity_validators,
+    validate_contact_phone,
+    validate_not_blank,
+    validate_not_in_the_past,
+)
 
 
 class Application(Case):
@@ -50,18 +56,25 @@ class Application(Case):
         verbose_name=_("issuer"),
     )
     contact_person = models.CharField(_("contact person"), max_length=100)
-    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=30, validators=[validate_contact_phone]
+    )
     cardholder_population = models.TextField(
         _("cardholder population"),
         help_text=_("Who will receive cards, e.g. insured employees and residents of the area."),
+        validators=[validate_not_blank],
     )
-    planned_quantity = models.PositiveIntegerField(_("planned card quantity"))
+    planned_quantity = models.PositiveIntegerField(
+        _("planned card quantity"), validators=planned_quantity_validators
+    )
     card_supplier = models.CharField(_("card supplier"), max_length=200)
     card_product = models.CharField(_("card product"), max_length=200)
     spec_version = models.CharField(
         _("card specification version"), max_length=4, choices=SpecVersion.choices
     )
-    planned_start = models.DateField(_("planned start of issuing"))
+    planned_start = models.DateField(
+        _("planned start of issuing"), validators=[validate_not_in_the_past]
+    )
 
     class Meta:
         verbose_name = _("application")

@@ -14,6 +14,7 @@ from issuers.models import CardSpecification, Issuer
 
 from .case import Case, Decision, Outcome, examination_and_review
 from .timeline import Action
+from .validators import planned_quantity_validators, validate_not_blank
 
 # Fields compared with the registered version.
 COMPARED_FIELDS = ("card_supplier", "card_product", "cardholder_population", "planned_quantity")
@@ -130,8 +131,12 @@ class ChangeRequest(Case):
     description = models.TextField(_("what changes and why"))
     card_supplier = models.CharField(_("card supplier"), max_length=200)
     card_product = models.CharField(_("card product"), max_length=200)
-    cardholder_population = models.TextField(_("cardholder population"))
-    planned_quantity = models.PositiveIntegerField(_("planned card quantity"))
+    cardholder_population = models.TextField(
+        _("cardholder population"), validators=[validate_not_blank]
+    )
+    planned_quantity = models.PositiveIntegerField(
+        _("planned card quantity"), validators=planned_quantity_validators
+    )
     surface = models.FileField(_("card surface design"), upload_to=surface_upload_to, blank=True)
     surface_content_type = models.CharField(max_length=100, blank=True, editable=False)
     file_structure = models.JSONField(_("file structure"), default=list, editable=False)

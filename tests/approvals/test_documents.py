@@ -4,7 +4,6 @@ application field nor a template can make the PDF renderer read a file or the ne
 The cases are built through the actions (tests.helpers); the documents are fetched over HTTP.
 """
 
-import datetime
 import http.server
 import io
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from pypdf import PdfReader
 
 from approvals import documents
@@ -64,7 +64,7 @@ def get_document(client: Client, application: Application, name: str):
 
 
 def approve_and_file(personas, applicant: str, **fields: str) -> Application:
-    """applicant's application approved and filed (on 2026-11-20) as ICRC-2026-0815."""
+    """applicant's application approved and filed (today) as ICRC-2026-0815."""
     return filed(personas, applicant, reference="ICRC-2026-0815", **fields)
 
 
@@ -116,7 +116,7 @@ def test_the_filing_form_is_named_after_the_issuer_and_carries_the_filing(client
     assert application.issuer.issuer_id in response["Content-Disposition"]
     text = squeezed(pdf_text(response.content))
     assert "ICRC-2026-0815" in text
-    assert "2026-11-20" in text
+    assert timezone.localdate().isoformat() in text
 
 
 def test_no_documents_before_approval_whatever_becomes_of_the_case(client_for, personas):
@@ -193,7 +193,7 @@ def test_markup_entered_through_the_edit_form_on_return_is_printed_as_text(clien
     assert act(hangzhou, application, Flow.correction, {"note": "Done."}).status_code == 302
     procedure.decide(application, Flow.provincial_examination, personas["zhejiang"], "pass")
     procedure.decide(application, Flow.ministry_review, personas["ministry"], "pass")
-    procedure.file(application, personas["ministry"], "ICRC-1", datetime.date(2026, 11, 20))
+    procedure.file(application, personas["ministry"], "ICRC-1")
     application.refresh_from_db()
     assert application.card_product == INJECTION
 

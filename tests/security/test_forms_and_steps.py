@@ -1,6 +1,7 @@
 """Forms take only their own fields and files; steps happen only in order."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import Application, ChangeRequest, Material
@@ -11,6 +12,7 @@ from tests.helpers import (
     create_draft,
     decide,
     filed_issuer,
+    pdf_upload,
     start_change,
     task_url,
     upload,
@@ -112,15 +114,13 @@ def test_a_task_id_under_another_flows_urls_is_not_found(client_for):
 
 
 def test_extra_fields_on_the_filing_and_correction_forms_change_nothing(client_for):
-    from tests.helpers import pdf_upload
-
     application = apply(client_for("guangdong"))
     ministry = client_for("ministry")
     decide(ministry, application, Flow.ministry_review, "pass")
     issuer_id = application.issuer.issuer_id
     data = {
         "reference": "ICRC-9",
-        "filing_date": "2026-11-20",
+        "filing_date": timezone.localdate().isoformat(),
         "receipt": pdf_upload("r.pdf"),
         "issuer_id": "0000000000000",
         "serial": "999",

@@ -5,8 +5,6 @@ order hypothesis picks. After every step: an approved case has exactly one issue
 unique and gapless, a change never alters an ID, and every status change is on the timeline.
 """
 
-import datetime
-
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, settings
@@ -90,8 +88,7 @@ class Procedure(RuleBasedStateMachine):
     @rule(data=st.data())
     def file(self, data: st.DataObject) -> None:
         application = data.draw(st.sampled_from(self._cases(Status.APPROVED)))
-        filed_on = datetime.date(2026, 11, 20)
-        procedure.file(application, self.users["ministry"], f"ICRC-{application.pk}", filed_on)
+        procedure.file(application, self.users["ministry"], f"ICRC-{application.pk}")
 
     @precondition(lambda self: Issuer.objects.filter(status=Issuer.Status.FILED).exists())
     @rule(data=st.data(), quantity=st.integers(min_value=1, max_value=5_000_000))
