@@ -30,25 +30,27 @@ class MembershipAdmin(admin.ModelAdmin):
         return False
 
 
+class MadeByTheProcedureOnly(admin.ModelAdmin):
+    """Issuers and their registered versions come only from the procedure (approval, filing,
+    change requests), which allocates, records and times them: the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Issuer)
-class IssuerAdmin(admin.ModelAdmin):
+class IssuerAdmin(MadeByTheProcedureOnly):
     list_display = ["issuer_id", "department", "status", "filing_reference", "filing_date"]
     list_filter = ["status"]
     search_fields = ["issuer_id", "department__name"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CardSpecification)
-class CardSpecificationAdmin(admin.ModelAdmin):
+class CardSpecificationAdmin(MadeByTheProcedureOnly):
     list_display = ["issuer", "version", "created_at", "card_supplier", "card_product"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -16,6 +16,9 @@ EF_TYPES = ["transparent", "linear_fixed", "linear_variable", "cyclic"]
 RECORD_FORMATS = ["an", "cn", "b", "n"]
 FID = re.compile(r"^[0-9A-F]{4}$")
 AID = re.compile(r"^(?:[0-9A-F]{2}){5,16}$")
+# An AID starts with its registered RID (ISO/IEC 7816-5, domain.md (d)6): an international
+# one, A + 9 digits, or China's national ones, D + 156 + 6 digits (D156000005 for the SSC).
+REGISTERED_RID = re.compile(r"^(?:A\d{9}|D156\d{6})")
 TAG = re.compile(r"^[0-9A-F]{2}$")
 NODE_KEYS = ("path", "level", "fid", "name", "aid", "ef_type", "records")
 
@@ -145,6 +148,14 @@ def _node_errors(node: dict, by_path: dict) -> list[str]:
         errors.append(_("%(path)s: only the root can be the MF.") % {"path": path})
     if node["aid"] and not AID.match(node["aid"]):
         errors.append(_("%(path)s: the AID must be 5 to 16 bytes of hex.") % {"path": path})
+    elif node["aid"] and not REGISTERED_RID.match(node["aid"]):
+        errors.append(
+            _(
+                "%(path)s: the AID %(aid)s must start with a registered RID: A and 9 digits "
+                "(international) or D156 and 6 digits (China, D156000005 for the SSC)."
+            )
+            % {"path": path, "aid": node["aid"]}
+        )
     if level == "EF":
         if node["ef_type"] not in EF_TYPES:
             errors.append(_("%(path)s: choose the EF type.") % {"path": path})

@@ -1,6 +1,8 @@
+import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,22 @@ from django.utils.translation import gettext_lazy as _
 MUNICIPALITIES_UNDER_CENTRAL_GOVERNMENT = {"11", "12", "31", "50"}
 # Taiwan, Hong Kong and Macau cannot be social security card issuing areas.
 NON_ISSUING_PROVINCES = {"71", "81", "82"}
+# The province-level codes of GB/T 2260 (the first two digits of every division code).
+PROVINCE_CODES = {
+    *("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"),
+    *("41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64"),
+    *("65", "71", "81", "82"),
+}
+
+
+def validate_division_code(code: str) -> None:
+    """Six digits, starting with a province-level code of GB/T 2260."""
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValidationError(_("A division code is six digits (GB/T 2260), e.g. 330100."))
+    if code[:2] not in PROVINCE_CODES:
+        raise ValidationError(
+            _("%(code)s does not start with a province-level code of GB/T 2260.") % {"code": code}
+        )
 
 
 class Division(models.Model):
@@ -18,7 +36,9 @@ class Division(models.Model):
         PREFECTURE = "prefecture", _("Prefecture-level")
         COUNTY = "county", _("County-level")
 
-    code = models.CharField(_("GB/T 2260 code"), max_length=6, unique=True)
+    code = models.CharField(
+        _("GB/T 2260 code"), max_length=6, unique=True, validators=[validate_division_code]
+    )
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
@@ -33,6 +53,18 @@ class Division(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"
+
+    def clean(self) -> None:
+        code = self.code or ""
+        if len(code) != 6 or code == self.province_code:
+            return
+        if not Division.objects.filter(code=self.province_code).exists():
+            raise ValidationError(
+                {
+                    "code": _("Province %(code)s is not in the table yet; add it first.")
+                    % {"code": self.province_code}
+                }
+            )
 
     @property
     def province_code(self) -> str:

@@ -142,6 +142,23 @@ def test_validate_refuses_an_aid_that_is_not_whole_bytes():
     assert "3F00/DF05: the AID must be 5 to 16 bytes of hex." in messages
 
 
+@pytest.mark.parametrize(
+    "aid",
+    ["D15600000A01", "D27600012401", "E828BD080F", "F000000001", "B000000333"],
+    ids=["letter-in-the-rid", "another-countrys-rid", "oid-category", "proprietary", "no-category"],
+)
+def test_validate_refuses_an_aid_that_does_not_start_with_a_registered_rid(aid):
+    messages = refused(with_node(path="3F00/DF05", level="DF", fid="DF05", aid=aid))
+    assert any(
+        m.startswith(f"3F00/DF05: the AID {aid} must start with a registered RID") for m in messages
+    ), messages
+
+
+@pytest.mark.parametrize("aid", ["D15600000505", "D156000005", "A000000333010101"])
+def test_validate_accepts_aids_under_the_national_or_an_international_rid(aid):
+    validate(with_node(path="3F00/DF05", level="DF", fid="DF05", aid=aid))
+
+
 def test_validate_refuses_a_tree_without_the_mf():
     nodes = [n for n in national_structure() if n["path"] != "3F00"]
     messages = refused(nodes)
