@@ -74,7 +74,10 @@ class FileStructureForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         upload = data.get("json_file")
-        text = upload.read() if upload else data.get("structure", "")
+        # Never more than the limit (and one byte to tell) is read into memory.
+        text = (
+            upload.read(file_structure.MAX_JSON_BYTES + 1) if upload else data.get("structure", "")
+        )
         try:
             data["nodes"] = file_structure.from_json(text)
         except ValidationError as error:

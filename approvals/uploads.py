@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -92,4 +93,32 @@ def check_upload(upload: UploadedFile) -> str:
                 _("This PDF contains active content (%(names)s). Please upload a plain PDF.")
                 % {"names": ", ".join(sorted(active))}
             )
+    else:
+        check_image(data, ALLOWED_TYPES[kind.mime])
     return kind.mime
+
+
+def check_image(data: bytes, extension: str) -> None:
+    """Decode the whole image: a file whose first bytes only look like a PNG or JPEG, or that is
+    cut short, or that would decompress to an absurd size, is refused."""
+    expected = {"png": "PNG", "jpg": "JPEG"}[extension]
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != expected:
+                raise ValueError(image.format)
+            image.load()
+        # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, so load() alone lets a
+        # file cut short through: check the end of the image, which the format marks.
+        if expected == "PNG":
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()  # every chunk's CRC, up to IEND
+        elif b"\xff\xd9" not in data[-64:]:  # JPEG's end-of-image marker, padding allowed
+            raise ValueError("no JPEG end-of-image marker")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        logging.getLogger(__name__).info("Undecodable image refused: %r", error)
+        raise ValidationError(
+            _(
+                "This image could not be read in full. Please save it again as a PNG or JPEG "
+                "and upload it."
+            )
+        ) from error

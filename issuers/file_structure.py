@@ -21,6 +21,15 @@ AID = re.compile(r"^(?:[0-9A-F]{2}){5,16}$")
 REGISTERED_RID = re.compile(r"^(?:A\d{9}|D156\d{6})")
 TAG = re.compile(r"^[0-9A-F]{2}$")
 NODE_KEYS = ("path", "level", "fid", "name", "aid", "ef_type", "records")
+TEXT_KEYS = ("path", "level", "fid", "name", "aid", "ef_type")
+RECORD_TEXT_KEYS = ("tag", "format", "name")
+
+# Bounds far above any real card (the national layout has 12 nodes) and low enough that a
+# hostile document costs nothing to refuse.
+MAX_JSON_BYTES = 256 * 1024
+MAX_NODES = 500
+MAX_RECORDS = 255  # a record number is one byte
+MAX_TEXT = 100  # characters in a path, name or any other text of a node or record
 
 
 def _records(*specs: tuple[str, int, str, str]) -> list[dict]:
@@ -100,10 +109,29 @@ def validate(nodes: list[dict]) -> list[dict]:
     """Check the tree's rules; returns the normalised nodes or raises ValidationError."""
     if not isinstance(nodes, list):
         raise ValidationError(_("The file structure must be a list of nodes."))
+    if len(nodes) > MAX_NODES:
+        raise ValidationError(
+            _("A file structure has at most %(max)s nodes; this one has %(count)s.")
+            % {"max": MAX_NODES, "count": len(nodes)}
+        )
     if not all(_is_node(n) for n in nodes):
         raise ValidationError(
-            _("Each node must be an object with a text path, and its records a list of objects.")
+            _(
+                "Each node must be an object whose path, level, FID, name, AID and EF type are "
+                "texts, and whose records are a list of objects with a text tag, format and "
+                "name and a whole-number length."
+            )
         )
+    too_long = [n["path"][:MAX_TEXT] for n in nodes if _longest_text(n) > MAX_TEXT]
+    if too_long:
+        raise ValidationError(
+            _("%(path)s: a path, name or other text has at most %(max)s characters.")
+            % {"path": too_long[0], "max": MAX_TEXT}
+        )
+    if any(len(n.get("records") or []) > MAX_RECORDS for n in nodes):
+        raise ValidationError(_("An EF has at most %(max)s records.") % {"max": MAX_RECORDS})
+    if any("\x00" in text for n in nodes for text in _texts(n)):
+        raise ValidationError(_("The file structure contains a NUL character."))
     nodes = normalise(nodes)
     errors = []
     by_path = {}
@@ -125,8 +153,31 @@ def validate(nodes: list[dict]) -> list[dict]:
 def _is_node(node: object) -> bool:
     if not isinstance(node, dict) or not isinstance(node.get("path"), str):
         return False
+    if not all(isinstance(node.get(key) or "", str) for key in TEXT_KEYS):
+        return False
     records = node.get("records") or []
-    return isinstance(records, list) and all(isinstance(r, dict) for r in records)
+    return isinstance(records, list) and all(_is_record(r) for r in records)
+
+
+def _is_record(record: object) -> bool:
+    if not isinstance(record, dict):
+        return False
+    length = record.get("length")
+    return all(isinstance(record.get(key) or "", str) for key in RECORD_TEXT_KEYS) and (
+        length is None or (isinstance(length, int) and not isinstance(length, bool))
+    )
+
+
+def _texts(node: dict) -> list[str]:
+    """Every text of a node checked by _is_node, its records' included."""
+    texts = [node.get(key) or "" for key in TEXT_KEYS]
+    for record in node.get("records") or []:
+        texts += [record.get(key) or "" for key in RECORD_TEXT_KEYS]
+    return texts
+
+
+def _longest_text(node: dict) -> int:
+    return max(len(text) for text in _texts(node))
 
 
 def _node_errors(node: dict, by_path: dict) -> list[str]:
@@ -176,8 +227,16 @@ def _node_errors(node: dict, by_path: dict) -> list[str]:
 
 
 def from_json(text: str | bytes) -> list[dict]:
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_JSON_BYTES:
+        raise ValidationError(
+            _("The file structure is %(size)s kB; at most %(max)s kB is accepted.")
+            % {"size": size // 1024, "max": MAX_JSON_BYTES // 1024}
+        )
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ValidationError(_("This JSON is nested too deeply to be a file structure.")) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ValidationError(_("This is not valid JSON: %(error)s") % {"error": error}) from None
     if isinstance(data, dict):

@@ -11,6 +11,7 @@ from approvals.flows import ChangeFlow as Flow
 from approvals.models import CaseEvent, ChangeKind
 from issuers.file_structure import national_structure, to_json
 from tests.helpers import (
+    NEW_DF,
     add_node,
     decide,
     edit_change,
@@ -326,13 +327,56 @@ INVALID = [
         "There must be exactly one root, the MF with FID 3F00.",
     ),
     (json.dumps({"tree": []}), "The file structure must be a list of nodes"),
+    # Hostile documents: each gave a 500 before it was bounded.
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (
+        to_json(national_structure() + [{**NEW_DF, "name": "工伤\x00保险"}]),
+        "contains a NUL character",
+    ),
+    (
+        to_json(national_structure() + [{**NEW_DF, "name": "x" * 200_000}]),
+        "3F00/DF05: a path, name or other text has at most 100 characters.",
+    ),
+    (to_json(national_structure() + [{**NEW_DF, "name": 7}]), "Each node must be an object"),
+    (
+        to_json(national_structure() + [{**NEW_DF, "name": [[["deep"]]]}]),
+        "Each node must be an object",
+    ),
+    (
+        to_json(
+            national_structure()
+            + [{**NEW_DF, "path": "3F00/DF05/EF01", "level": "EF", "records": [{"tag": {"x": 1}}]}]
+        ),
+        "Each node must be an object",
+    ),
+    (
+        to_json(
+            national_structure()
+            + [{**NEW_DF, "path": f"3F00/{n:04X}", "fid": f"{n:04X}"} for n in range(600)]
+        ),
+        f"A file structure has at most 500 nodes; this one has {len(national_structure()) + 600}.",
+    ),
+    (json.dumps({"nodes": [], "padding": "x" * 300_000}), "at most 256 kB is accepted"),
 ]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     INVALID,
-    ids=["not-json", "ef-with-a-child", "missing-mf", "no-nodes"],
+    ids=[
+        "not-json",
+        "ef-with-a-child",
+        "missing-mf",
+        "no-nodes",
+        "nested-100000-deep",
+        "nul-character",
+        "name-of-200kB",
+        "name-a-number",
+        "name-a-nested-list",
+        "record-tag-an-object",
+        "600-nodes-more",
+        "300kB",
+    ],
 )
 @pytest.mark.parametrize("how", ["typed", "imported"])
 def test_an_invalid_structure_is_refused_with_a_message_and_changes_nothing(

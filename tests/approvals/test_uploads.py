@@ -59,6 +59,13 @@ def image(fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def noisy_image(fmt: str) -> bytes:
+    """A 200 x 200 photo-like image: large enough to cut short past its headers."""
+    buffer = io.BytesIO()
+    Image.effect_noise((200, 200), 60).convert("RGB").save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
 # --- Submission needs every material -------------------------------------------------------
 
 
@@ -319,6 +326,24 @@ def test_png_and_jpeg_images_are_accepted(hangzhou, draft, fmt, content_type, ex
     assert download["Content-Type"] == content_type
     assert download["Content-Disposition"].endswith(f'-surface-v1.{extension}"')
     assert b"".join(download.streaming_content) == data
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200, id="jpeg-header-only"),
+        pytest.param(b"\xff\xd8\xff\xdb" + b"MZ\x90\x00" * 100, id="jpeg-header-then-exe"),
+        pytest.param(noisy_image("JPEG")[:-2000], id="jpeg-cut-short"),
+        pytest.param(noisy_image("PNG")[:-2000], id="png-cut-short"),
+    ],
+)
+def test_an_image_that_does_not_decode_in_full_is_refused(hangzhou, draft, content):
+    file = SimpleUploadedFile("surface.jpg", content, "image/jpeg")
+
+    page = upload_page(hangzhou, draft, Kind.CARD_SURFACE, file)
+
+    assert "This image could not be read in full" in page
+    assert not Material.objects.exists()
 
 
 def test_an_image_with_a_pdf_name_is_stored_as_what_it_is(hangzhou, draft):
