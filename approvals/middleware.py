@@ -1,8 +1,12 @@
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from issuers.membership import department_of
 
 from .access import visible_processes
 
@@ -15,6 +19,8 @@ class FlowUrlGuardMiddleware:
     - A task id under another case's process id is a 404: viewflow locks the case named in
       the URL, so a mismatch would let two requests act on one task unlocked.
     - When another official holds the case lock, the user gets a friendly 409 page.
+    - When the step was done meanwhile (the loser of a race, a second click) or a colleague
+      took it, the user is told who did what and when (409), not viewflow's transition error.
     """
 
     def __init__(self, get_response) -> None:
@@ -46,4 +52,36 @@ class FlowUrlGuardMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, FlowLockFailed):
             return render(request, "approvals/lock_conflict.html", status=409)
+        if isinstance(exception, PermissionDenied):
+            return self.overtaken(request)
         return None
+
+    def overtaken(self, request: HttpRequest) -> HttpResponse | None:
+        """The page for a task someone else finished or, within the department, took."""
+        kwargs = request.resolver_match.kwargs
+        if "task_pk" not in kwargs or request.resolver_match.url_name not in ("assign", "execute"):
+            return None
+        task = (
+            Task.objects.select_related("owner", "process")
+            .filter(pk=kwargs["task_pk"], process_id=kwargs.get("process_pk"))
+            .first()
+        )
+        if task is None or task.owner_id is None:
+            return None
+        done = task.status in (STATUS.DONE, STATUS.CANCELED)
+        taken_by_colleague = (
+            task.status == STATUS.ASSIGNED
+            and task.owner_id != request.user.pk
+            and department_of(task.owner) == department_of(request.user)
+        )
+        if not (done or taken_by_colleague):
+            return None
+        case = task.process.caseprocess.get_case()
+        context = {
+            "case": case,
+            "task": task,
+            "done": done,
+            "owner_department": department_of(task.owner),
+            "at": task.finished if done else task.assigned,
+        }
+        return render(request, "approvals/task_overtaken.html", context, status=409)

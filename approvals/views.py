@@ -105,7 +105,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
         return render(request, "approvals/refused.html", {"reason": str(refusal)}, status=403)
     form = ApplicationForm(request.POST or None)
     if form.is_valid():
-        application = actions.create_application(by=request.user, data=form.cleaned_data)
+        try:
+            application = actions.create_application(by=request.user, data=form.cleaned_data)
+        except actions.ActionRefused as refusal:
+            # Another request of the department started its application meanwhile.
+            return render(request, "approvals/refused.html", {"reason": str(refusal)}, status=403)
         messages.success(request, _("Draft saved. Now upload the six materials."))
         return redirect(application)
     return render(request, "approvals/case_form.html", {"form": form})

@@ -9,8 +9,16 @@
 
 import pytest
 from django.test import Client
+from django.urls import get_resolver
 
 from approvals.demo import ensure_personas
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _urls_loaded():
+    """viewflow registers a node's URL names when the URLconf is built: build it before any
+    test reverses a task URL, whichever test runs first."""
+    assert get_resolver().url_patterns
 
 
 @pytest.fixture(autouse=True)

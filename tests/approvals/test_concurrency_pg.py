@@ -24,7 +24,15 @@ from issuers.divisions import division_for
 from issuers.identifiers import is_valid_issuer_id, next_issuer_id
 from issuers.membership import add_member
 from issuers.models import Department, Issuer, IssuerSerial
-from tests.helpers import applied, create_draft, decide, open_task, task_url
+from tests.helpers import (
+    APPLICATION_DATA,
+    applied,
+    create_draft,
+    decide,
+    filed_issuer,
+    open_task,
+    task_url,
+)
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL"
@@ -122,12 +130,22 @@ def test_the_same_official_submitting_the_approval_twice_approves_once(
     clients = [logged_in(personas["ministry"]) for _ in range(count)]
 
     def approve(client: Client):
-        return lambda: client.post(execute_url, {"outcome": "pass", "reasons": ""}).status_code
+        def run() -> tuple[int, str]:
+            response = client.post(execute_url, {"outcome": "pass", "reasons": ""})
+            return response.status_code, response.content.decode()
 
-    statuses = race(*(approve(client) for client in clients))
+        return run
 
+    results = race(*(approve(client) for client in clients))
+
+    statuses = [status for status, _ in results]
     assert statuses.count(302) == 1, statuses
-    assert set(statuses) - {302} <= {403, 409}, statuses
+    assert set(statuses) - {302} == {409}, statuses
+    # Each loser is told what happened: the decision was made, or is being made right now.
+    for status, page in results:
+        if status == 409:
+            assert "no transition" not in page
+            assert "completed by ministry" in page or FRIENDLY_409 in page
     assert_approved_exactly_once(review_case)
 
 
@@ -155,7 +173,7 @@ def test_two_ministry_officials_racing_to_take_and_approve_approve_once(
     assert results.count((302, 302)) == 1, results
     [winner] = [i for i, result in enumerate(results) if result == (302, 302)]
     [loser] = [result for result in results if result != (302, 302)]
-    assert set(loser) <= {403, 409}, results
+    assert set(loser) <= {409}, results  # taken by a colleague, done, or being done
     review = review_case.process.task_set.get(flow_task=Flow.ministry_review)
     assert review.owner == officials[winner]
     assert_approved_exactly_once(review_case)
@@ -288,3 +306,45 @@ def test_creating_a_draft_over_http_works_on_postgresql(transactional_db, client
     # division, and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
     application = create_draft(client_for("hangzhou"))
     assert application.status == Application.Status.DRAFT
+
+
+def test_eight_concurrent_new_applications_of_one_department_make_one_and_refuse_seven(
+    transactional_db, personas, monkeypatch
+):
+    slow_down(monkeypatch, actions, "refuse_second_application")
+    clients = [logged_in(personas["hangzhou"]) for _ in range(8)]
+
+    def post(client: Client):
+        def run() -> tuple[int, str]:
+            response = client.post("/cases/new/", APPLICATION_DATA)
+            return response.status_code, response.content.decode()
+
+        return run
+
+    results = race(*(post(client) for client in clients))
+
+    statuses = [status for status, _ in results]
+    assert statuses.count(302) == 1, statuses
+    assert statuses.count(403) == 7, statuses
+    application = Application.objects.get()
+    for status, page in results:
+        if status == 403:
+            assert application.reference in page
+    assert application.events.count() == 1
+
+
+def test_eight_concurrent_change_requests_of_one_issuer_make_one(
+    transactional_db, personas, monkeypatch
+):
+    issuer = filed_issuer(personas, "beijing")
+    clients = [logged_in(personas["beijing"]) for _ in range(8)]
+
+    statuses = race(
+        *(
+            lambda client=client: client.post(f"/changes/new/{issuer.pk}/").status_code
+            for client in clients
+        )
+    )
+
+    assert statuses == [302] * 8, statuses  # the losers are sent back with a message
+    assert issuer.change_requests.count() == 1

@@ -48,6 +48,8 @@ REDIRECT_TO_CASE = row(302, 302, 404, 404, 302, 302, 302)
 READ_ONLY_POST = row(302, 405, 404, 404, 405, 405, 405)
 REFUSED = row(302, 403, 404, 404, 403, 403, 403)
 TAKEN_BY_ZHEJIANG = row(302, 403, 404, 404, 302, 403, 403)
+# Taking or running a step already done tells whoever sees the case who did it and when.
+ALREADY_DONE = row(302, 409, 404, 404, 409, 409, 409)
 
 SIGNED_IN = row(302, 200, 200, 200, 200, 200, 200)
 EVERYONE = row(200, 200, 200, 200, 200, 200, 200)
@@ -186,13 +188,18 @@ NODE_ACTIONS = [
     (ChangeFlow, "provincial_examination", ALL_ACTIONS),
 ]
 OPEN_TASK = (ChangeFlow, "provincial_examination")
-OPEN_TASK_EXPECTED = {"assign": TAKEN_BY_ZHEJIANG, "unassign": REFUSED}
+OPEN_TASK_EXPECTED = {"assign": TAKEN_BY_ZHEJIANG, "unassign": REFUSED, "execute": REFUSED}
 
 
 def node_expected(flow: type, node: str, action: str) -> dict[str, int]:
     if (flow, node) == OPEN_TASK and action in OPEN_TASK_EXPECTED:
         return OPEN_TASK_EXPECTED[action]
-    return {"index": TASK_INDEX, "detail": READ}.get(action, REFUSED)
+    return {
+        "index": TASK_INDEX,
+        "detail": READ,
+        "assign": ALREADY_DONE,
+        "execute": ALREADY_DONE,
+    }.get(action, REFUSED)
 
 
 NODE_ROWS = [
