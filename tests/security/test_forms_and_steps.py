@@ -8,6 +8,7 @@ from approvals.models import Application, ChangeRequest, Material
 from approvals.procedure import sample_pdf
 from tests.helpers import (
     act,
+    applied,
     apply,
     create_draft,
     decide,
@@ -76,13 +77,14 @@ def test_extra_fields_on_a_decision_change_nothing_but_the_decision(client_for):
     assert not hasattr(application, "issuer") or application.issuer is None
 
 
-def test_a_done_step_cannot_be_executed_again(client_for):
-    application = apply(client_for("hangzhou"))
+def test_a_done_step_cannot_be_executed_again(client_for, personas):
+    application = applied(personas, "hangzhou")
     zhejiang = client_for("zhejiang")
     decide(zhejiang, application, Flow.provincial_examination, "pass")
     task = application.process.task_set.get(flow_task=Flow.provincial_examination)
     url = Flow.provincial_examination.reverse("execute", args=[application.process.pk, task.pk])
-    assert zhejiang.post(url, {"outcome": "reject", "reasons": "Again."}).status_code == 403
+    # Refused, with who did it and when (tests/approvals/test_task_conflicts.py).
+    assert zhejiang.post(url, {"outcome": "reject", "reasons": "Again."}).status_code == 409
     application.refresh_from_db()
     assert application.status == Application.Status.MINISTRY_REVIEW
 
