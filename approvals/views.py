@@ -79,11 +79,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Application.Status.values:
         applications = applications.filter(status=status)
+    department = department_of(request.user)
     try:
         actions.refuse_second_application(actions.applicant_department(request.user))
-        may_apply = True
-    except actions.ActionRefused:
-        may_apply = False
+        may_apply, why_not_apply = True, ""
+    except actions.ActionRefused as refusal:
+        # The Ministry reviews; it needs no daily reminder that it does not apply.
+        may_apply, why_not_apply = (
+            False,
+            "" if department and department.kind == department.Kind.MINISTRY else str(refusal),
+        )
     return render(
         request,
         "approvals/case_list.html",
@@ -92,7 +97,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "statuses": Application.Status.choices,
             "current_status": status,
             "may_apply": may_apply,
-            "department": department_of(request.user),
+            "why_not_apply": why_not_apply,
+            "department": department,
         },
     )
 

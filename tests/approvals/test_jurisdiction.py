@@ -82,6 +82,9 @@ def test_a_district_bureau_cannot_apply(client_for):
     assert case_list.status_code == 200
     assert "New application" not in case_list.content.decode()
     assert "/cases/new/" not in case_list.content.decode()
+    # The empty list says why there is nothing to do here.
+    assert "may not apply" in case_list.content.decode()
+    assert "Only provincial HRSS departments and municipal" in case_list.content.decode()
     # The button is there for a bureau that may apply.
     assert "New application" in client_for("hangzhou").get("/cases/").content.decode()
 
