@@ -95,7 +95,8 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own strings, then viewflow's (it ships no Simplified Chinese of its own).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_framework"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
@@ -91,6 +91,7 @@ site = Site(
 )
 
 urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", AuthViewset().urls),
     path("", RedirectView.as_view(pattern_name="cases:index"), name="home"),

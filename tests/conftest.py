@@ -8,8 +8,10 @@
 """
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import get_resolver
+from django.utils import translation
 
 from approvals.demo import ensure_personas
 
@@ -25,6 +27,15 @@ def _urls_loaded():
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language, whatever a Chinese request before it left
+    active in the thread."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -1,8 +1,13 @@
 """The interface speaks Simplified Chinese to a browser that asks for it."""
 
+from pathlib import Path
+
 import pytest
 
-from tests.helpers import applied
+from approvals.flows import IssuanceFlow
+from tests.helpers import applied, task_url
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pages_are_translated_for_a_chinese_browser(client_for):
@@ -30,3 +35,68 @@ def test_dates_in_text_follow_the_language_never_us_style(client_for, personas, 
     assert written.format(d=start) in text
     assert f"{start:%b}. {start.day}, {start.year}" not in text  # Django's US default
     assert f"{start:%B} {start.day}, {start.year}" not in text
+
+
+@pytest.mark.parametrize(
+    "language, product, not_shown",
+    [
+        ("en", "SSC issuance approval", ("Viewflow Demo suite", "Django Material")),
+        ("zh-hans", "社会保障卡发行审批", ("Viewflow Demo suite", "Django Material")),
+    ],
+)
+def test_the_login_page_names_the_product(client, language, product, not_shown):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert product in page.split("</title>")[0]
+    assert product in page
+    for text in not_shown:
+        assert text not in page
+
+
+def test_viewflows_own_pages_speak_chinese(client_for, personas):
+    applied(personas, "hangzhou")
+    zhejiang = client_for("zhejiang")
+
+    queue = zhejiang.get("/issuance/queue/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    for menu in ("概览", "我的待办", "待认领", "已办结"):
+        assert menu in queue
+    for english in (">Dashboard<", ">Inbox<", ">Queue<", ">Archive<"):
+        assert english not in queue
+    assert "第 1–1 条，共 1 条" in queue
+    assert " of 1" not in queue
+
+
+def test_taking_a_task_says_so_in_chinese(client_for, personas):
+    application = applied(personas, "hangzhou")
+    zhejiang = client_for("zhejiang")
+
+    response = zhejiang.post(
+        task_url(application, IssuanceFlow.provincial_examination, "assign"),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        follow=True,
+    )
+
+    assert "已认领任务" in response.content.decode()
+    assert "has been assigned" not in response.content.decode()
+
+
+def test_the_language_switcher_changes_the_language_and_stays_on_the_page(client_for):
+    hangzhou = client_for("hangzhou")
+    assert 'name="language" value="zh-hans"' in hangzhou.get("/cases/").content.decode()
+
+    response = hangzhou.post("/i18n/setlang/", {"language": "zh-hans", "next": "/register/"})
+
+    assert response.status_code == 302
+    assert response.url == "/register/"
+    assert "发卡机构名录" in hangzhou.get("/register/").content.decode()
+    hangzhou.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})
+    assert "Issuer register" in hangzhou.get("/register/").content.decode()
+
+
+def test_every_chinese_message_is_translated_and_none_is_fuzzy():
+    catalog = (ROOT / "locale/zh_Hans/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    entries = catalog.split("\n\n")[1:]  # after the header
+    live = [e for e in entries if "\nmsgid " in f"\n{e}" and not e.lstrip().startswith("#~")]
+    assert not [e for e in live if "#, fuzzy" in e]
+    assert not [e for e in live if e.rstrip().endswith('msgstr ""') and "msgid_plural" not in e]

@@ -123,6 +123,9 @@ PAGE_ROWS = [
     ("GET", "/cases/new/", MAY_APPLY),
     ("POST", "/cases/new/", MAY_APPLY),
     ("GET", "/accounts/login/", EVERYONE),
+    # The language switcher only sets the language cookie and goes back to `next`.
+    ("GET", "/i18n/setlang/?next=/accounts/login/", SIGNED_IN_REDIRECT),
+    ("POST", "/i18n/setlang/?next=/accounts/login/", SIGNED_IN_REDIRECT),
     ("GET", "/accounts/logout/", row(405, 405, 405, 405, 405, 405, 405)),
     ("GET", "/accounts/profile/", SIGNED_IN),
     ("GET", "/accounts/password_change/", SIGNED_IN),
@@ -227,7 +230,7 @@ def all_url_names() -> set[str]:
 # Which rows cover a URL name: every name belongs to one of these families.
 RULES = [
     (r"^admin:", "admin pages: PAGE_ROWS"),
-    (r"^(home|index)$", "PAGE_ROWS"),
+    (r"^(home|index|set_language)$", "PAGE_ROWS"),
     (r"^(login|logout|profile|password_(change|reset)(_done|_confirm|_complete)?)$", "PAGE_ROWS"),
     (r"^(cases|changes|register|issuance|change):index$", "PAGE_ROWS"),
     (r"^(issuance|change):(inbox|queue|archive|task_list|process_list|chart)$", "PAGE_ROWS"),
