@@ -103,7 +103,13 @@ def change_surface(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, ActionRefused) as error:
         _refused(request, error)
     else:
-        messages.success(request, _("New card surface design uploaded."))
+        if change.surface_changed():
+            messages.success(request, _("New card surface design uploaded."))
+        else:
+            messages.info(
+                request,
+                _("This is the registered card surface, unchanged: it is not a change."),
+            )
     return redirect(change)
 
 

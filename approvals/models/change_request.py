@@ -4,9 +4,11 @@ The applicant edits a copy of the registered version; the request compares itsel
 version and takes its route from the difference (the applicant never picks the route).
 """
 
+import hashlib
 import uuid
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
 from issuers import file_structure
@@ -49,6 +51,17 @@ class ChangeKind(models.Model):
         if any(routes.get(kind, cls.Route.REAPPROVAL) == cls.Route.REAPPROVAL for kind in kinds):
             return cls.Route.REAPPROVAL
         return cls.Route.FILING
+
+
+def content_digest(file: FieldFile) -> str | None:
+    """The SHA-256 of a stored file's content; None when there is no file to read."""
+    if not file:
+        return None
+    try:
+        with file.open("rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except FileNotFoundError:
+        return None
 
 
 def surface_upload_to(instance: models.Model, filename: str) -> str:
@@ -187,9 +200,17 @@ class ChangeRequest(Case):
                 fields.append({"name": name, "label": label, "before": before, "after": after})
         return {
             "fields": fields,
-            "surface_changed": bool(self.surface),
+            "surface_changed": self.surface_changed(),
             "structure": file_structure.diff(base.file_structure, self.file_structure),
         }
+
+    def surface_changed(self) -> bool:
+        """A surface was uploaded and its content differs from the registered one (uploading
+        the registered surface again changes nothing)."""
+        if not self.surface:
+            return False
+        uploaded = content_digest(self.surface)
+        return uploaded is None or uploaded != content_digest(self.base_version.surface)
 
     def kinds_of_change(self) -> list[str]:
         diff = self.diff()

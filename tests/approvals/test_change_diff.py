@@ -92,6 +92,22 @@ def test_a_replaced_surface_is_shown_before_and_after(hangzhou, change):
     assert b"".join(before).startswith(b"%PDF")
 
 
+def test_uploading_the_registered_surface_again_is_no_change(hangzhou, change):
+    registered = b"".join(hangzhou.get(f"/changes/{change.pk}/surface/before/"))
+    same = SimpleUploadedFile("surface-again.pdf", registered, "application/pdf")
+
+    response = hangzhou.post(f"/changes/{change.pk}/surface/", {"surface": same}, follow=True)
+
+    change.refresh_from_db()
+    assert change.change_kinds == []
+    assert change.route == ""
+    assert "This is the registered card surface, unchanged" in response.content.decode()
+    assert "Nothing differs from the registered version yet." in detail(hangzhou, change)
+    # A surface that does differ still counts.
+    upload_surface(hangzhou, change)
+    assert change.change_kinds == ["surface"]
+
+
 def test_a_surface_that_is_not_a_pdf_or_image_is_refused(hangzhou, change):
     upload = SimpleUploadedFile("surface.png", b"just text", "image/png")
     response = hangzhou.post(f"/changes/{change.pk}/surface/", {"surface": upload}, follow=True)
