@@ -46,6 +46,7 @@ def start_change_request(issuer: Issuer, *, by: AbstractBaseUser) -> ChangeReque
         card_product=base.card_product,
         cardholder_population=base.cardholder_population,
         planned_quantity=base.planned_quantity,
+        spec_version=base.spec_version,
         file_structure=base.file_structure,
     )
     record_event(change, Action.CREATED, by=by, detail=f"{issuer.issuer_id} v{base.version}")
@@ -92,6 +93,7 @@ def put_in_force(change: ChangeRequest) -> CardSpecification:
     current = issuer.current_specification()
     if current.pk != change.base_version_id:
         raise ActionRefused(_("The registered version changed since this request was made."))
+    new_surface = change.surface_changed()
     specification = CardSpecification(
         issuer=issuer,
         version=current.version + 1,
@@ -99,13 +101,15 @@ def put_in_force(change: ChangeRequest) -> CardSpecification:
         card_product=change.card_product,
         cardholder_population=change.cardholder_population,
         planned_quantity=change.planned_quantity,
-        spec_version=current.spec_version,
-        surface_content_type=change.surface_content_type or current.surface_content_type,
-        surface_version=current.surface_version + (1 if change.surface else 0),
+        spec_version=change.spec_version,
+        surface_content_type=(
+            change.surface_content_type if new_surface else current.surface_content_type
+        ),
+        surface_version=current.surface_version + (1 if new_surface else 0),
         file_structure=change.file_structure,
     )
     # Stored files are never modified, so versions can share them.
-    specification.surface.name = change.surface.name if change.surface else current.surface.name
+    specification.surface.name = change.surface.name if new_surface else current.surface.name
     specification.save()
     change.resulting_version = specification
     change.save(update_fields=["resulting_version"])

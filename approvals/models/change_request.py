@@ -14,12 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from issuers import file_structure
 from issuers.models import CardSpecification, Issuer
 
+from .application import Application
 from .case import Case, Decision, Outcome, examination_and_review
 from .timeline import Action
 from .validators import planned_quantity_validators, validate_not_blank
 
 # Fields compared with the registered version.
-COMPARED_FIELDS = ("card_supplier", "card_product", "cardholder_population", "planned_quantity")
+COMPARED_FIELDS = (
+    "card_supplier",
+    "card_product",
+    "cardholder_population",
+    "planned_quantity",
+    "spec_version",
+)
 
 
 class ChangeKind(models.Model):
@@ -113,6 +120,7 @@ class ChangeRequest(Case):
         "card_product",
         "cardholder_population",
         "planned_quantity",
+        "spec_version",
     ]
 
     issuer = models.ForeignKey(
@@ -149,6 +157,12 @@ class ChangeRequest(Case):
     )
     planned_quantity = models.PositiveIntegerField(
         _("planned card quantity"), validators=planned_quantity_validators
+    )
+    spec_version = models.CharField(
+        _("card specification version"),
+        max_length=4,
+        choices=Application.SpecVersion.choices,
+        help_text=_("A change of version changes the card's file structure: it takes re-approval."),
     )
     surface = models.FileField(_("card surface design"), upload_to=surface_upload_to, blank=True)
     surface_content_type = models.CharField(max_length=100, blank=True, editable=False)
@@ -222,6 +236,8 @@ class ChangeRequest(Case):
                 kinds.append("product")
             if field["name"] == "cardholder_population":
                 kinds.append("population")
+            if field["name"] == "spec_version":
+                kinds.append("spec_version")
             if field["name"] == "planned_quantity":
                 more = field["after"] > field["before"]
                 # Fewer cards is in neither of the regulation's lists, so it is an unknown kind.

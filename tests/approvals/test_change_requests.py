@@ -100,6 +100,7 @@ ROUTING = [
         Route.FILING,
         False,
     ),
+    ("spec_version", fields(spec_version="2.00"), ["spec_version"], Route.REAPPROVAL, False),
     (
         "quantity_decrease",  # in neither list: an unknown kind
         fields(planned_quantity=400_000),
@@ -996,3 +997,20 @@ def test_a_submitted_change_can_no_longer_be_edited(client_for, hangzhou_change)
     assert change.file_structure == national_structure()
     assert change.planned_quantity == 1_000_000
     assert change.events.count() == events
+
+
+def test_a_new_card_specification_version_is_put_in_force_on_reapproval(client_for, personas):
+    hangzhou = client_for("hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
+    assert current(issuer).spec_version == "3.00"
+    change = request_change(hangzhou, issuer, spec_version="2.00")
+    assert change.change_kinds == ["spec_version"]
+    submit_change(hangzhou, change)
+
+    decide(client_for("zhejiang"), change, Flow.provincial_examination, "pass")
+    decide(client_for("ministry"), change, Flow.ministry_review, "pass")
+
+    assert change.status == Status.APPROVED
+    assert current(issuer).version == 2
+    assert current(issuer).spec_version == "2.00"
+    assert current(issuer).surface_version == 1  # the surface did not change
