@@ -284,6 +284,7 @@ def register_first_version(issuer: Issuer, application: Application) -> CardSpec
         version=1,
         card_supplier=application.card_supplier,
         card_product=application.card_product,
+        cardholder_categories=application.cardholder_categories,
         cardholder_population=application.cardholder_population,
         planned_quantity=application.planned_quantity,
         spec_version=application.spec_version,

@@ -3,11 +3,24 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from issuers import file_structure
+from issuers.models import CardholderCategory
 
 from .models import Application, ChangeRequest, Decision, Material
 
 
+def cardholders_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=_("Cardholders"),
+        choices=CardholderCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Who will receive cards."),
+        error_messages={"required": _("Choose who will receive cards.")},
+    )
+
+
 class ApplicationForm(forms.ModelForm):
+    cardholder_categories = cardholders_field()
+
     class Meta:
         model = Application
         fields = Application.EDITABLE_FIELDS
@@ -50,6 +63,8 @@ class FilingForm(forms.Form):
 
 
 class ChangeRequestForm(forms.ModelForm):
+    cardholder_categories = cardholders_field()
+
     class Meta:
         model = ChangeRequest
         fields = ChangeRequest.EDITABLE_FIELDS

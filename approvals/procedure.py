@@ -27,6 +27,7 @@ from .models import Application, Case, ChangeRequest, Material
 APPLICATION = {
     "contact_person": "张明",
     "contact_phone": "0571-8888 0000",
+    "cardholder_categories": ["employees", "residents"],
     "cardholder_population": "参保职工及城乡居民 / insured employees and residents",
     "planned_quantity": 1_200_000,
     "card_supplier": "东信和平科技股份有限公司",

@@ -211,6 +211,7 @@ def plain_orm(bureaus: list, examiners: dict, ministry) -> float:
                 created_by=official,
                 contact_person="张明",
                 contact_phone="0571-8888 0000",
+                cardholder_categories=["employees", "residents"],
                 cardholder_population="insured employees and residents",
                 planned_quantity=1_000_000,
                 card_supplier="Eastcompeace",

@@ -366,6 +366,7 @@ class Seeder:
             case.status,
             rng.choice(self.CONTACTS),
             f"0{rng.randint(10, 999)}-{rng.randint(1000_0000, 9999_9999)}",
+            CARDHOLDERS,
             "参保职工及城乡居民 / insured employees and residents",
             rng.randrange(50_000, 5_000_000, 10_000),
             rng.choice(self.SUPPLIERS),
@@ -373,6 +374,9 @@ class Seeder:
             rng.choices(["3.00", "2.00", "1.00"], [80, 15, 5])[0],
             planned_start,
         )
+
+
+CARDHOLDERS = json.dumps(["employees", "residents"])
 
 
 # An application is a case (approvals_case) and its own data (approvals_application, sharing
@@ -390,6 +394,7 @@ APPLICATION_COLUMNS = [
     *CASE_COLUMNS,
     "contact_person",
     "contact_phone",
+    "cardholder_categories",
     "cardholder_population",
     "planned_quantity",
     "card_supplier",
@@ -434,6 +439,7 @@ SPECIFICATION_COLUMNS = [
     "created_at",
     "card_supplier",
     "card_product",
+    "cardholder_categories",
     "cardholder_population",
     "planned_quantity",
     "spec_version",
@@ -643,6 +649,7 @@ def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
                 approval.allocated_at,
                 row["card_supplier"],
                 row["card_product"],
+                row["cardholder_categories"],
                 row["cardholder_population"],
                 row["planned_quantity"],
                 row["spec_version"],

@@ -221,6 +221,22 @@ class Issuer(models.Model):
         return self.specifications.order_by("-version").first()
 
 
+class CardholderCategory(models.TextChoices):
+    """Who an issuing area gives cards to. A set of these, so that a wider population (filed
+    for the record) and a narrower or different one (re-approved) are told apart by data."""
+
+    EMPLOYEES = "employees", _("Insured employees")
+    URBAN_RURAL_RESIDENTS = "residents", _("Urban and rural residents")
+    STUDENTS = "students", _("Students and children")
+    RETIREES = "retirees", _("Retirees")
+    FLEXIBLE_WORKERS = "flexible", _("Flexibly employed workers")
+    MIGRANT_WORKERS = "migrant", _("Insured people from elsewhere working in the area")
+
+    @classmethod
+    def labels_of(cls, codes: list[str]) -> str:
+        return "、".join(str(cls(code).label) for code in codes if code in cls.values)
+
+
 def specification_surface_to(instance: "CardSpecification", filename: str) -> str:
     return f"surfaces/{uuid.uuid4().hex}"
 
@@ -235,7 +251,8 @@ class CardSpecification(models.Model):
 
     card_supplier = models.CharField(_("card supplier"), max_length=200)
     card_product = models.CharField(_("card product"), max_length=200)
-    cardholder_population = models.TextField(_("cardholder population"))
+    cardholder_categories = models.JSONField(_("cardholders"), default=list)
+    cardholder_population = models.TextField(_("cardholder population, local note"), blank=True)
     planned_quantity = models.PositiveIntegerField(_("planned card quantity"))
     spec_version = models.CharField(_("card specification version"), max_length=4)
     surface = models.FileField(_("card surface design"), upload_to=specification_surface_to)

@@ -35,6 +35,7 @@ PROVINCE_OF = {"hangzhou": "zhejiang", "ningbo": "zhejiang", "shenzhen": "guangd
 APPLICATION_DATA = {
     "contact_person": "张明",
     "contact_phone": "0571-8888 0000",
+    "cardholder_categories": ["employees", "residents"],
     "cardholder_population": "insured employees and residents",
     "planned_quantity": "1000000",
     "card_supplier": "Eastcompeace",

@@ -1,13 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from issuers.models import Issuer
+from issuers.models import CardholderCategory, Issuer
 
 from .case import Case, Material, examination_and_review
 from .validators import (
     planned_quantity_validators,
+    validate_cardholder_categories,
     validate_contact_phone,
-    validate_not_blank,
     validate_not_in_the_past,
 )
 
@@ -39,6 +39,7 @@ class Application(Case):
     EDITABLE_FIELDS = [
         "contact_person",
         "contact_phone",
+        "cardholder_categories",
         "cardholder_population",
         "planned_quantity",
         "card_supplier",
@@ -59,10 +60,16 @@ class Application(Case):
     contact_phone = models.CharField(
         _("contact phone"), max_length=30, validators=[validate_contact_phone]
     )
+    cardholder_categories = models.JSONField(
+        _("cardholders"),
+        default=list,
+        validators=[validate_cardholder_categories],
+        help_text=_("Who will receive cards."),
+    )
     cardholder_population = models.TextField(
-        _("cardholder population"),
-        help_text=_("Who will receive cards, e.g. insured employees and residents of the area."),
-        validators=[validate_not_blank],
+        _("cardholder population, local note"),
+        blank=True,
+        help_text=_("Optional: who exactly, in the area's own terms."),
     )
     planned_quantity = models.PositiveIntegerField(
         _("planned card quantity"), validators=planned_quantity_validators
@@ -79,6 +86,9 @@ class Application(Case):
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
+
+    def cardholder_labels(self) -> str:
+        return CardholderCategory.labels_of(self.cardholder_categories)
 
     def __str__(self) -> str:
         return _("Application #%(pk)s of %(department)s") % {

@@ -12,17 +12,18 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
 from issuers import file_structure
-from issuers.models import CardSpecification, Issuer
+from issuers.models import CardholderCategory, CardSpecification, Issuer
 
 from .application import Application
 from .case import Case, Decision, Outcome, examination_and_review
 from .timeline import Action
-from .validators import planned_quantity_validators, validate_not_blank
+from .validators import planned_quantity_validators, validate_cardholder_categories
 
 # Fields compared with the registered version.
 COMPARED_FIELDS = (
     "card_supplier",
     "card_product",
+    "cardholder_categories",
     "cardholder_population",
     "planned_quantity",
     "spec_version",
@@ -118,6 +119,7 @@ class ChangeRequest(Case):
         "description",
         "card_supplier",
         "card_product",
+        "cardholder_categories",
         "cardholder_population",
         "planned_quantity",
         "spec_version",
@@ -152,9 +154,10 @@ class ChangeRequest(Case):
     description = models.TextField(_("what changes and why"))
     card_supplier = models.CharField(_("card supplier"), max_length=200)
     card_product = models.CharField(_("card product"), max_length=200)
-    cardholder_population = models.TextField(
-        _("cardholder population"), validators=[validate_not_blank]
+    cardholder_categories = models.JSONField(
+        _("cardholders"), default=list, validators=[validate_cardholder_categories]
     )
+    cardholder_population = models.TextField(_("cardholder population, local note"), blank=True)
     planned_quantity = models.PositiveIntegerField(
         _("planned card quantity"), validators=planned_quantity_validators
     )
@@ -209,8 +212,13 @@ class ChangeRequest(Case):
         fields = []
         for name in COMPARED_FIELDS:
             before, after = getattr(base, name), getattr(self, name)
+            if name == "cardholder_categories":
+                before, after = sorted(before), sorted(after)
             if before != after:
                 label = self._meta.get_field(name).verbose_name
+                if name == "cardholder_categories":
+                    before = CardholderCategory.labels_of(before)
+                    after = CardholderCategory.labels_of(after)
                 fields.append({"name": name, "label": label, "before": before, "after": after})
         return {
             "fields": fields,
@@ -234,8 +242,13 @@ class ChangeRequest(Case):
                 kinds.append("supplier")
             if field["name"] == "card_product":
                 kinds.append("product")
+            if field["name"] == "cardholder_categories":
+                # Only a wider population is filed (扩大发卡人群); narrower or different is not.
+                before = set(self.base_version.cardholder_categories)
+                wider = set(self.cardholder_categories) > before
+                kinds.append("population" if wider else "population_other")
             if field["name"] == "cardholder_population":
-                kinds.append("population")
+                kinds.append("population_note")
             if field["name"] == "spec_version":
                 kinds.append("spec_version")
             if field["name"] == "planned_quantity":

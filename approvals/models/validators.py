@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from issuers.models import CardholderCategory
+
 # The largest province issues to about 130 million people; more cards than that is a typo.
 MAX_PLANNED_QUANTITY = 200_000_000
 
@@ -40,6 +42,12 @@ def validate_contact_phone(value: str) -> None:
             ),
             code="invalid_phone",
         )
+
+
+def validate_cardholder_categories(value: object) -> None:
+    codes = CardholderCategory.values
+    if not isinstance(value, list) or not value or not all(v in codes for v in value):
+        raise ValidationError(_("Choose who will receive cards."), code="required")
 
 
 def validate_not_blank(value: str) -> None:

@@ -87,10 +87,31 @@ ROUTING = [
     ("supplier", fields(card_supplier="金邦达有限公司"), ["supplier"], Route.FILING, True),
     ("product", fields(card_product="EW-SSC3 接触式卡"), ["product"], Route.FILING, True),
     (
-        "population",
-        fields(cardholder_population="insured employees, residents and foreign workers"),
+        "wider_population",
+        fields(cardholder_categories=["employees", "residents", "students"]),
         ["population"],
         Route.FILING,
+        False,
+    ),
+    (
+        "narrower_population",  # not 扩大发卡人群: re-approval
+        fields(cardholder_categories=["employees"]),
+        ["population_other"],
+        Route.REAPPROVAL,
+        False,
+    ),
+    (
+        "different_population",  # one group added, one dropped: not wider
+        fields(cardholder_categories=["employees", "students"]),
+        ["population_other"],
+        Route.REAPPROVAL,
+        False,
+    ),
+    (
+        "population_note_only",
+        fields(cardholder_population="insured employees, residents and foreign workers"),
+        ["population_note"],
+        Route.REAPPROVAL,
         False,
     ),
     (

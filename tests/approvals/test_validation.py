@@ -38,7 +38,12 @@ BAD_APPLICATION_FIELDS = [
         "cannot be in the past",
         id="start-yesterday",
     ),
-    pytest.param("cardholder_population", "   ", "This field is required.", id="no-population"),
+    pytest.param(
+        "cardholder_categories", [], "Choose who will receive cards.", id="no-cardholders"
+    ),
+    pytest.param(
+        "cardholder_categories", ["aliens"], "Select a valid choice", id="unknown-cardholders"
+    ),
 ]
 
 
@@ -105,7 +110,9 @@ def test_a_start_today_is_accepted(client_for):
     [
         pytest.param("planned_quantity", "0", "Plan at least one card.", id="no-cards"),
         pytest.param("planned_quantity", "900000000", "more than any issuing", id="too-many"),
-        pytest.param("cardholder_population", " \n ", "This field is required.", id="blank"),
+        pytest.param(
+            "cardholder_categories", [], "Choose who will receive cards.", id="no-cardholders"
+        ),
     ],
 )
 def test_a_change_request_with_bad_data_is_refused_and_nothing_changed(
