@@ -9,6 +9,7 @@ from typing import TypeVar
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -58,6 +59,16 @@ def visible_tasks(user: User, flow_class: type) -> QuerySet[Task]:
     ).select_related("process", "owner", f"{TASK_CASE}department")
 
 
+def applicant_steps(flow_class: type) -> list[str]:
+    """The task references of the applicant's own steps (its correction): reached from its
+    case page, never listed in a queue beside the reviews."""
+    return [
+        get_task_ref(node)
+        for node in flow_class.instance.nodes()
+        if getattr(node, "applicant_side", False)
+    ]
+
+
 def task_queue(user: User, flow_class: type) -> QuerySet[Task]:
     """Open tasks the user may take: those whose permission the user holds on its object.
 
@@ -66,7 +77,11 @@ def task_queue(user: User, flow_class: type) -> QuerySet[Task]:
     every task. Here the few (permission, object) pairs of the user become plain column
     comparisons, which the index on (owner_permission, owner_permission_obj_pk, status) serves.
     """
-    tasks = visible_tasks(user, flow_class).filter(flow_task_type="HUMAN", status=STATUS.NEW)
+    tasks = (
+        visible_tasks(user, flow_class)
+        .filter(flow_task_type="HUMAN", status=STATUS.NEW)
+        .exclude(flow_task__in=applicant_steps(flow_class))
+    )
     if user.is_superuser:
         return tasks
     held = Q(pk__in=[])

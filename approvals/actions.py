@@ -127,6 +127,24 @@ def require_editable(case: Case) -> None:
         )
 
 
+def edit_summary(case: Case, before: dict, changed: list[str]) -> str:
+    """What an edit changed, field by field with the old and the new value, within the
+    timeline's detail column."""
+    parts = []
+    for field in changed:
+        label = case._meta.get_field(field).verbose_name
+        old, new = _shown(before[field]), _shown(getattr(case, field))
+        parts.append(f"{label}: {old} → {new}")
+    summary = "; ".join(parts)
+    return summary if len(summary) <= 255 else summary[:254] + "…"
+
+
+def _shown(value: object) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 @transaction.atomic
 def update_case(case: Case, *, by: AbstractBaseUser, data: dict) -> None:
     """The applicant's edit of a draft or of a case returned for correction."""
@@ -134,12 +152,12 @@ def update_case(case: Case, *, by: AbstractBaseUser, data: dict) -> None:
     changed = [f for f in case.EDITABLE_FIELDS if getattr(case, f) != data[f]]
     if not changed:
         return
+    before = {field: getattr(case, field) for field in changed}
     for field in changed:
         setattr(case, field, data[field])
     case.save(update_fields=changed)
     case.update_route()
-    labels = [str(case._meta.get_field(f).verbose_name) for f in changed]
-    record_event(case, Action.EDITED, by=by, detail=", ".join(labels))
+    record_event(case, Action.EDITED, by=by, detail=edit_summary(case, before, changed))
 
 
 @transaction.atomic

@@ -474,7 +474,7 @@ def test_extra_fields_posted_to_an_edit_change_only_the_allowed_fields(client_fo
     assert draft.submitted_at is None
     assert draft.created == created
     edit = draft.events.get(action=CaseEvent.Action.EDITED)
-    assert edit.detail == "planned card quantity"
+    assert edit.detail == "planned card quantity: 1000000 → 77"
 
 
 # --- State-changing URLs refuse GET --------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from approvals.flows import IssuanceFlow as Flow
-from tests.helpers import apply, task_url
+from tests.helpers import applied, apply, procedure, task_url
 
 
 def page(client, url: str) -> str:
@@ -130,3 +130,25 @@ def test_reopening_a_list_does_not_write_the_session_again(client_for):
     assert zhejiang.session["vf-pin-location"] == "/issuance/queue/"
     page(zhejiang, "/issuance/inbox/")
     assert zhejiang.session["vf-pin-location"] == "/issuance/inbox/"
+
+
+def test_the_applicants_correction_is_not_in_a_queue_but_on_its_case_page(client_for, personas):
+    """Zhejiang's own application, returned by the Ministry: Zhejiang examines its bureaus'
+    cases from its queue, and corrects its own from the case page."""
+    own = applied(personas, "zhejiang")
+    procedure.decide(own, Flow.ministry_review, personas["ministry"], "return", "Fix it.")
+    bureau_case = applied(personas, "hangzhou")
+    zhejiang = client_for("zhejiang")
+
+    queue = page(zhejiang, "/issuance/queue/")
+    assert bureau_case.reference in queue
+    assert own.reference not in queue
+
+    case_page = page(zhejiang, f"/cases/{own.pk}/")
+    assert "Correct and resubmit" in case_page
+    assert "Take this task" not in case_page
+    response = zhejiang.post(
+        task_url(own, Flow.correction, "assign"), {"_continue": "1"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == task_url(own, Flow.correction, "execute")
+    assert "What was corrected" in response.content.decode()
