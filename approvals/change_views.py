@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from issuers import file_structure
 from issuers.access import visible_issuers
@@ -47,10 +47,13 @@ def change_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def change_start(request: HttpRequest, issuer_pk: int) -> HttpResponse:
     issuer = get_object_or_404(visible_issuers(request.user), pk=issuer_pk)
     try:
+        if request.method != "POST":
+            changes.refuse_change_request(issuer, by=request.user)
+            return render(request, "approvals/change_start_confirm.html", {"issuer": issuer})
         change = changes.start_change_request(issuer, by=request.user)
     except ActionRefused as refusal:
         messages.error(request, str(refusal))
@@ -179,10 +182,13 @@ def change_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def change_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     change = _get_own(request, pk)
     try:
+        if request.method != "POST":
+            changes.refuse_withdrawal(change)
+            return render(request, "approvals/change_withdraw_confirm.html", {"change": change})
         ChangeFlow.withdraw(change, by=request.user)
     except ActionRefused as refusal:
         messages.error(request, str(refusal))

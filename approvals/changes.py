@@ -6,9 +6,13 @@ is decided or withdrawn, so every change is reviewed against the version that is
 when it is approved.
 """
 
+import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issuers import file_structure
@@ -22,10 +26,8 @@ from .uploads import check_upload
 Status = ChangeRequest.Status
 
 
-@transaction.atomic
-def start_change_request(issuer: Issuer, *, by: AbstractBaseUser) -> ChangeRequest:
-    """A draft copy of the issuer's registered version, for its own department to edit."""
-    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+def refuse_change_request(issuer: Issuer, *, by: AbstractBaseUser) -> None:
+    """ActionRefused with the reason when `by` may not start a change request of `issuer`."""
     department = department_of(by)
     if department is None or department.pk != issuer.department_id:
         raise ActionRefused(_("Only the issuer's own department may request a change."))
@@ -35,6 +37,18 @@ def start_change_request(issuer: Issuer, *, by: AbstractBaseUser) -> ChangeReque
         raise ActionRefused(
             _("A change request for this issuer is still open. Finish or withdraw it first.")
         )
+
+
+def refuse_withdrawal(change: ChangeRequest) -> None:
+    if change.status not in (Status.DRAFT, Status.RETURNED):
+        raise ActionRefused(_("Only a draft or a returned change request can be withdrawn."))
+
+
+@transaction.atomic
+def start_change_request(issuer: Issuer, *, by: AbstractBaseUser) -> ChangeRequest:
+    """A draft copy of the issuer's registered version, for its own department to edit."""
+    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    refuse_change_request(issuer, by=by)
     base = issuer.current_specification()
     change = ChangeRequest.objects.create(
         issuer=issuer,
@@ -82,10 +96,42 @@ def withdraw_change_request(change: ChangeRequest, *, by: AbstractBaseUser) -> N
     """A draft, or a request returned for correction, that the issuer will not pursue.
     Frees the issuer for another change request; the registered version stays as it is.
     A returned request's waiting correction task is ended by the flow (ChangeFlow.withdraw)."""
-    if change.status not in (Status.DRAFT, Status.RETURNED):
-        raise ActionRefused(_("Only a draft or a returned change request can be withdrawn."))
+    refuse_withdrawal(change)
     before = set_status(change, Status.WITHDRAWN)
     record_event(change, Action.WITHDRAWN, by=by, status_before=before)
+
+
+# A draft blocks its issuer's next change request; one left alone this long is discarded.
+STALE_DRAFT = datetime.timedelta(days=30)
+
+
+def discard_stale_drafts(now: datetime.datetime | None = None) -> list[ChangeRequest]:
+    """Withdraw, as the system and on the timeline, every change-request draft whose last
+    event (its creation, an edit, an upload) is older than STALE_DRAFT."""
+    cutoff = (now or timezone.now()) - STALE_DRAFT
+    stale = (
+        ChangeRequest.objects.filter(status=Status.DRAFT)
+        .annotate(last_touched=Max("events__at"))
+        .filter(last_touched__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    discarded = []
+    for pk in list(stale):
+        with transaction.atomic():
+            change = ChangeRequest.objects.select_for_update().get(pk=pk)
+            if change.status != Status.DRAFT or change.events.filter(at__gte=cutoff).exists():
+                continue  # touched meanwhile
+            before = set_status(change, Status.WITHDRAWN)
+            record_event(
+                change,
+                Action.WITHDRAWN,
+                by=None,
+                status_before=before,
+                reason=_("Discarded: nobody worked on this draft for %(days)s days.")
+                % {"days": STALE_DRAFT.days},
+            )
+            discarded.append(change)
+    return discarded
 
 
 def put_in_force(change: ChangeRequest) -> CardSpecification:

@@ -58,6 +58,12 @@ def notify(event_pk: int) -> str:
 
 
 @shared_task(acks_late=True)
+def discard_stale_change_drafts() -> None:
+    """Change-request drafts left alone for 30 days; celery beat runs this every night."""
+    call_command("discard_stale_drafts")
+
+
+@shared_task(acks_late=True)
 def fire_workflow_timers() -> None:
     """viewflow's database timers and deadlines; celery beat runs this every minute."""
     call_command("workflow_timers")

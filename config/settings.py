@@ -222,6 +222,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "viewflow-timers": {"task": "approvals.tasks.fire_workflow_timers", "schedule": 60.0},
+    "stale-change-drafts": {
+        "task": "approvals.tasks.discard_stale_change_drafts",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 LOGGING = {

@@ -2,13 +2,17 @@
 review paths of a re-approval, filing for the record, one open request per issuer, and
 jurisdiction. Through every outcome the issuer ID and earlier registered versions stay."""
 
+import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from pypdf import PdfReader
 from viewflow.workflow.status import PROCESS
 
+from approvals.changes import discard_stale_drafts
 from approvals.flows import ChangeFlow as Flow
 from approvals.flows import IssuanceFlow
 from approvals.models import CaseEvent, ChangeKind, ChangeRequest
@@ -19,6 +23,7 @@ from tests.helpers import (
     act,
     add_node,
     apply,
+    changed,
     decide,
     edit_change,
     filed_issuer,
@@ -1035,3 +1040,76 @@ def test_a_new_card_specification_version_is_put_in_force_on_reapproval(client_f
     assert current(issuer).version == 2
     assert current(issuer).spec_version == "2.00"
     assert current(issuer).surface_version == 1  # the surface did not change
+
+
+# --- Confirmations, and drafts nobody works on ------------------------------------------------
+
+
+def test_requesting_a_change_asks_first_and_creates_nothing_until_confirmed(client_for, personas):
+    issuer = filed_issuer(personas, "hangzhou")
+    hangzhou = client_for("hangzhou")
+    assert f'href="/changes/new/{issuer.pk}/"' in page(hangzhou, f"/register/{issuer.pk}/")
+
+    confirm = page(hangzhou, f"/changes/new/{issuer.pk}/")
+
+    assert f"Request a change of issuer {issuer.issuer_id}?" in confirm
+    assert "A draft nobody works on for 30 days is discarded." in confirm
+    assert not issuer.change_requests.exists()
+    start_change(hangzhou, issuer)  # the confirmation's POST
+    assert issuer.change_requests.count() == 1
+
+
+def test_withdrawing_asks_first_and_changes_nothing_until_confirmed(client_for, personas):
+    hangzhou = client_for("hangzhou")
+    change = start_change(hangzhou, filed_issuer(personas, "hangzhou"))
+
+    confirm = page(hangzhou, f"/changes/{change.pk}/withdraw/")
+
+    assert f"Withdraw change request {change.reference}?" in confirm
+    change.refresh_from_db()
+    assert change.status == Status.DRAFT
+    withdraw_change(hangzhou, change)
+    assert change.status == Status.WITHDRAWN
+
+
+def test_a_draft_nobody_touched_for_30_days_is_discarded_on_the_timeline(client_for, personas):
+    hangzhou = client_for("hangzhou")
+    issuer = filed_issuer(personas, "hangzhou")
+    change = start_change(hangzhou, issuer)
+    now = timezone.now()
+
+    assert discard_stale_drafts(now + datetime.timedelta(days=29)) == []
+    edit_change(hangzhou, change, planned_quantity=1_100_000)  # touched today
+    assert discard_stale_drafts(now + datetime.timedelta(days=29, hours=23)) == []
+    discarded = discard_stale_drafts(now + datetime.timedelta(days=31))
+
+    assert [c.pk for c in discarded] == [change.pk]
+    change.refresh_from_db()
+    assert change.status == Status.WITHDRAWN
+    event = change.events.get(action=Action.WITHDRAWN)
+    assert event.actor is None
+    assert "nobody worked on this draft for 30 days" in event.reason
+    # The issuer is free for a new request.
+    assert start_change(hangzhou, issuer).status == Status.DRAFT
+
+
+def test_a_submitted_request_is_never_discarded(client_for, personas):
+    issuer = filed_issuer(personas, "hangzhou")
+    change = changed(personas, "hangzhou", issuer, planned_quantity=5)
+
+    assert discard_stale_drafts(timezone.now() + datetime.timedelta(days=400)) == []
+    change.refresh_from_db()
+    assert change.status == Status.PROVINCIAL_EXAMINATION
+
+
+def test_the_nightly_command_discards_stale_drafts(client_for, personas, monkeypatch):
+    change = start_change(client_for("hangzhou"), filed_issuer(personas, "hangzhou"))
+    later = timezone.now() + datetime.timedelta(days=31)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    out = io.StringIO()
+
+    call_command("discard_stale_drafts", stdout=out)
+
+    assert "Discarded 1 stale change-request draft(s)." in out.getvalue()
+    change.refresh_from_db()
+    assert change.status == Status.WITHDRAWN

@@ -79,7 +79,8 @@ CASE_ROWS = [
     ("POST", "cases:submit", APPLICANT_SENT_BACK),
     ("GET", "cases:upload", POST_ONLY),
     ("POST", "cases:upload", APPLICANT_SENT_BACK),
-    ("GET", "changes:start", POST_ONLY),
+    # Asked to confirm first; refused the same way as the POST.
+    ("GET", "changes:start", CHANGE_REFUSED),
     ("POST", "changes:start", CHANGE_REFUSED),
     ("GET", "changes:detail", READ),
     ("GET", "changes:surface_file", READ),
@@ -97,7 +98,7 @@ CASE_ROWS = [
     ("POST", "changes:node", APPLICANT_SENT_BACK),
     ("GET", "changes:submit", POST_ONLY),
     ("POST", "changes:submit", APPLICANT_SENT_BACK),
-    ("GET", "changes:withdraw", POST_ONLY),
+    ("GET", "changes:withdraw", APPLICANT_SENT_BACK),
     ("POST", "changes:withdraw", APPLICANT_SENT_BACK),
     ("GET", "register:detail", READ),
     ("GET", "register:surface", READ),
