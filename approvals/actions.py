@@ -22,7 +22,7 @@ from issuers.membership import department_of
 from issuers.models import CardSpecification, Department, Issuer
 
 from . import tasks
-from .models import Action, Application, Case, CaseEvent, Material
+from .models import Action, Application, Case, CaseEvent, Material, event_details
 from .uploads import check_upload
 
 Status = Application.Status
@@ -127,24 +127,6 @@ def require_editable(case: Case) -> None:
         )
 
 
-def edit_summary(case: Case, before: dict, changed: list[str]) -> str:
-    """What an edit changed, field by field with the old and the new value, within the
-    timeline's detail column."""
-    parts = []
-    for field in changed:
-        label = case._meta.get_field(field).verbose_name
-        old, new = _shown(before[field]), _shown(getattr(case, field))
-        parts.append(f"{label}: {old} → {new}")
-    summary = "; ".join(parts)
-    return summary if len(summary) <= 255 else summary[:254] + "…"
-
-
-def _shown(value: object) -> str:
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
 @transaction.atomic
 def update_case(case: Case, *, by: AbstractBaseUser, data: dict) -> None:
     """The applicant's edit of a draft or of a case returned for correction."""
@@ -157,7 +139,9 @@ def update_case(case: Case, *, by: AbstractBaseUser, data: dict) -> None:
         setattr(case, field, data[field])
     case.save(update_fields=changed)
     case.update_route()
-    record_event(case, Action.EDITED, by=by, detail=edit_summary(case, before, changed))
+    after = {field: getattr(case, field) for field in changed}
+    detail = CaseEvent.pack_detail(event_details.fields_edited(before, after))
+    record_event(case, Action.EDITED, by=by, detail=detail)
 
 
 @transaction.atomic
@@ -204,7 +188,9 @@ def upload_material(
         case,
         Action.MATERIAL_UPLOADED,
         by=by,
-        detail=f"{material.get_kind_display()} v{version}: {material.original_name}",
+        detail=CaseEvent.pack_detail(
+            {"t": "material", "kind": kind, "v": version, "name": material.original_name[:100]}
+        ),
     )
     return material
 

@@ -20,7 +20,7 @@ from issuers.membership import department_of
 from issuers.models import CardSpecification, Issuer
 
 from .actions import ActionRefused, record_event, require_editable, set_status
-from .models import Action, ChangeRequest
+from .models import Action, CaseEvent, ChangeRequest
 from .uploads import check_upload
 
 Status = ChangeRequest.Status
@@ -75,7 +75,9 @@ def replace_surface(change: ChangeRequest, upload: UploadedFile, *, by: Abstract
     change.surface.save("surface", upload, save=False)
     change.save(update_fields=["surface", "surface_content_type"])
     change.reroute()
-    record_event(change, Action.MATERIAL_UPLOADED, by=by, detail=_("New card surface design"))
+    record_event(
+        change, Action.MATERIAL_UPLOADED, by=by, detail=CaseEvent.pack_detail({"t": "surface"})
+    )
 
 
 @transaction.atomic
@@ -89,7 +91,7 @@ def replace_file_structure(
     change.file_structure = nodes
     change.save(update_fields=["file_structure"])
     change.reroute()
-    record_event(change, Action.EDITED, by=by, detail=_("File structure"))
+    record_event(change, Action.EDITED, by=by, detail=CaseEvent.pack_detail({"t": "structure"}))
 
 
 def withdraw_change_request(change: ChangeRequest, *, by: AbstractBaseUser) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from . import actions
 from .forms import CorrectionForm, DecisionForm, FilingForm
-from .models import Case
+from .models import Case, event_details
 
 
 def _case(request: HttpRequest) -> Case:
@@ -27,7 +27,13 @@ def _render(request: HttpRequest, form: Form, **context: object) -> HttpResponse
     return render(
         request,
         f"approvals/task/{case.kind}.html",
-        {"form": form, "activation": request.activation, "case": case, **context},
+        {
+            "form": form,
+            "activation": request.activation,
+            "case": case,
+            "last_correction": event_details.last_correction(case),
+            **context,
+        },
     )
 
 

@@ -20,7 +20,7 @@ from .access import C, get_case_for_user, get_material_for_user, visible_cases
 from .documents import attachment_response, document_response
 from .flows import IssuanceFlow
 from .forms import ApplicationForm, MaterialForm
-from .models import Application, Case, CaseDocument, Material
+from .models import Application, Case, CaseDocument, Material, event_details
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = 50) -> Page:
@@ -61,7 +61,10 @@ def case_page(request: HttpRequest, case: Case) -> dict:
     """What every case page shows besides the kind's own data."""
     is_own = case.department == department_of(request.user)
     return {
-        "events": case.events.select_related("actor"),
+        "events": [
+            (event, event_details.shown(event, case))
+            for event in case.events.select_related("actor")
+        ],
         "tasks": open_tasks(case, request.user),
         "reasons": case.last_reasons(),
         "may_edit": is_own and case.is_editable,

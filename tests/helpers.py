@@ -22,7 +22,14 @@ from viewflow.workflow.models import Task
 
 from approvals import procedure
 from approvals.flows import IssuanceFlow
-from approvals.models import Application, Case, ChangeRequest, Material, Outcome
+from approvals.models import (
+    Application,
+    Case,
+    ChangeRequest,
+    Material,
+    Outcome,
+    event_details,
+)
 from approvals.procedure import pdf_upload, sample_pdf
 from issuers.file_structure import to_json
 from issuers.models import Issuer
@@ -137,6 +144,12 @@ def apply(client: Client, **overrides: str) -> Application:
     application.refresh_from_db()
     assert application.status != Application.Status.DRAFT
     return application
+
+
+def shown_details(case: Case, action: str) -> list[str]:
+    """The timeline details of case's `action` events, as the timeline shows them."""
+    events = case.events.filter(action=action).order_by("pk")
+    return [event_details.shown(event, case) for event in events]
 
 
 def open_task(case: Case, node: object) -> Task:

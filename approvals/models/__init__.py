@@ -4,8 +4,10 @@
 - application, change_request: the two kinds of case so far
 - timeline: the append-only, hash-chained case events
 - issued: documents and e-mails the system issued
+- event_details: a timeline entry's detail, stored in no language, shown in the reader's
 """
 
+from . import event_details
 from .application import Application
 from .case import Case, CaseProcess, Decision, Material, Outcome
 from .change_request import ChangeKind, ChangeRequest
@@ -23,6 +25,7 @@ __all__ = [
     "ChangeKind",
     "ChangeRequest",
     "Decision",
+    "event_details",
     "Material",
     "Notification",
     "Outcome",

@@ -182,21 +182,6 @@ class Case(models.Model):
             .first()
         )
 
-    def last_correction(self) -> dict | None:
-        """The last return and what the applicant did about it (its edits, new materials and
-        the resubmission note), for whoever reviews the case again; None before any."""
-        returned = self.events.filter(action=Action.RETURNED).order_by("-pk").first()
-        if returned is None:
-            return None
-        after = self.events.filter(pk__gt=returned.pk).order_by("pk")
-        resubmitted = after.filter(action=Action.RESUBMITTED).first()
-        if resubmitted is None:
-            return None
-        changes = after.filter(
-            pk__lt=resubmitted.pk, action__in=[Action.EDITED, Action.MATERIAL_UPLOADED]
-        )
-        return {"returned": returned, "resubmitted": resubmitted, "changes": list(changes)}
-
     def current_materials(self) -> dict[str, "Material"]:
         """The latest version of each material, keyed by kind."""
         latest = list(

@@ -16,7 +16,7 @@ from issuers.models import CardholderCategory, CardSpecification, Issuer
 
 from .application import Application
 from .case import Case, Decision, Outcome, examination_and_review
-from .timeline import Action
+from .timeline import Action, CaseEvent
 from .validators import planned_quantity_validators, validate_cardholder_categories
 
 # Fields compared with the registered version.
@@ -59,6 +59,30 @@ class ChangeKind(models.Model):
         if any(routes.get(kind, cls.Route.REAPPROVAL) == cls.Route.REAPPROVAL for kind in kinds):
             return cls.Route.REAPPROVAL
         return cls.Route.FILING
+
+
+KIND_LABELS = {
+    "surface": _("card surface"),
+    "file_structure": _("card file structure"),
+    "supplier": _("card supplier"),
+    "product": _("card product"),
+    "population": _("wider cardholder population"),
+    "population_other": _("narrower or different cardholder population"),
+    "population_note": _("note on the cardholder population"),
+    "quantity_increase": _("more planned cards"),
+    "quantity_decrease": _("fewer planned cards"),
+    "spec_version": _("card specification version"),
+}
+
+
+def kind_labels(codes: list[str]) -> str:
+    """The kinds of a change in the reader's language; a kind added to the table later by
+    an administrator shows its name there."""
+    names: dict[str, str] = {}
+    unknown = [code for code in codes if code not in KIND_LABELS]
+    if unknown:
+        names = dict(ChangeKind.objects.filter(code__in=unknown).values_list("code", "name"))
+    return ", ".join(str(KIND_LABELS.get(code) or names.get(code, code)) for code in codes)
 
 
 def content_digest(file: FieldFile) -> str | None:
@@ -181,6 +205,18 @@ class ChangeRequest(Case):
         return _("Change request #%(pk)s of %(issuer)s") % {"pk": self.pk, "issuer": self.issuer}
 
     @property
+    def change_kind_labels(self) -> str:
+        return kind_labels(self.change_kinds)
+
+    @property
+    def change_kind_names(self) -> str:
+        """The kinds as the table names them (bilingual), for the documents."""
+        names = dict(
+            ChangeKind.objects.filter(code__in=self.change_kinds).values_list("code", "name")
+        )
+        return "；".join(names.get(code, code) for code in self.change_kinds)
+
+    @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
@@ -204,7 +240,9 @@ class ChangeRequest(Case):
         self.reroute()
 
     def submission_summary(self) -> str:
-        return f"{self.get_route_display()}: {', '.join(self.change_kinds)}"
+        return CaseEvent.pack_detail(
+            {"t": "route", "route": self.route, "kinds": self.change_kinds}
+        )
 
     def diff(self) -> dict:
         """What differs from the registered version, field by field and node by node."""

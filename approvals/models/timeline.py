@@ -92,6 +92,18 @@ class CaseEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("The case timeline is append-only.")
 
+    @staticmethod
+    def pack_detail(detail: dict) -> str:
+        """A detail of codes and values (models/event_details.py renders it), within the
+        column: an edit's last fields give way first."""
+        limit = CaseEvent._meta.get_field("detail").max_length
+        text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
+        while len(text) > limit and detail.get("fields"):
+            detail["fields"].pop()
+            detail["more"] = True
+            text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
+        return text[:limit]
+
     def get_status_after_display(self) -> str:
         return self.case.specific_class.Status(self.status_after).label
 

@@ -21,6 +21,7 @@ from tests.helpers import (
     post_node,
     request_change,
     save_structure,
+    shown_details,
     start_change,
     submit_change,
     task_url,
@@ -62,7 +63,7 @@ def with_changed_records() -> list[dict]:
 
 
 def structure_events(change) -> int:
-    return change.events.filter(action=CaseEvent.Action.EDITED, detail="File structure").count()
+    return shown_details(change, CaseEvent.Action.EDITED).count("File structure")
 
 
 # Each kind of difference: on the page, in change_kinds, and deciding the route.

@@ -15,7 +15,7 @@ from viewflow.workflow.status import PROCESS
 from approvals.changes import discard_stale_drafts
 from approvals.flows import ChangeFlow as Flow
 from approvals.flows import IssuanceFlow
-from approvals.models import CaseEvent, ChangeKind, ChangeRequest
+from approvals.models import CaseEvent, ChangeKind, ChangeRequest, event_details
 from issuers.file_structure import national_structure, to_json
 from issuers.membership import add_member
 from issuers.models import CardSpecification, Department, Issuer
@@ -32,6 +32,7 @@ from tests.helpers import (
     post_node,
     request_change,
     save_structure,
+    shown_details,
     start_change,
     submit_change,
     task_url,
@@ -182,8 +183,8 @@ def test_the_route_follows_from_what_changes(
         # Filing goes to the Ministry for acknowledgement, whoever files.
         assert change.status == Status.AWAITING_ACKNOWLEDGEMENT
         assert open_tasks_of(change) == [Flow.acknowledgement]
-    submitted = change.events.get(action=Action.SUBMITTED)
-    assert submitted.detail == f"{change.get_route_display()}: {', '.join(kinds)}"
+    [detail] = shown_details(change, Action.SUBMITTED)
+    assert detail == f"{change.get_route_display()}: {event_details.kind_labels(kinds)}"
 
 
 def test_a_provincial_filing_also_goes_to_the_ministry_for_acknowledgement(client_for, personas):

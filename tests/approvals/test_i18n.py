@@ -5,7 +5,17 @@ from pathlib import Path
 import pytest
 
 from approvals.flows import IssuanceFlow
-from tests.helpers import applied, task_url
+from approvals.models import Material
+from tests.helpers import (
+    APPLICATION_DATA,
+    applied,
+    approved,
+    changed,
+    create_draft,
+    filed,
+    task_url,
+    upload,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,3 +110,44 @@ def test_every_chinese_message_is_translated_and_none_is_fuzzy():
     live = [e for e in entries if "\nmsgid " in f"\n{e}" and not e.lstrip().startswith("#~")]
     assert not [e for e in live if "#, fuzzy" in e]
     assert not [e for e in live if e.rstrip().endswith('msgstr ""') and "msgid_plural" not in e]
+
+
+def test_timeline_details_are_shown_in_the_readers_language(client_for, personas):
+    hangzhou = client_for("hangzhou")  # writes in English
+    draft = create_draft(hangzhou)
+    upload(hangzhou, draft, Material.Kind.APPLICATION_FORM)
+    hangzhou.post(f"/cases/{draft.pk}/edit/", {**APPLICATION_DATA, "planned_quantity": "77"})
+
+    chinese = hangzhou.get(f"/cases/{draft.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = hangzhou.get(f"/cases/{draft.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "社会保障卡发行注册申请表 v1: material.pdf" in chinese
+    assert "拟发卡数量: 1000000 → 77" in chinese
+    assert "Issuance registration application form v1" not in chinese
+    assert "Issuance registration application form v1: material.pdf" in english
+    assert "planned card quantity: 1000000 → 77" in english
+    assert '{"t":' not in chinese + english
+
+
+@pytest.mark.parametrize(
+    "language, shown",
+    [("en", "more planned cards"), ("zh-hans", "增加拟发卡数量")],
+)
+def test_kinds_of_change_are_named_never_coded(client_for, personas, language, shown):
+    issuer = filed(personas, "beijing").issuer
+    change = changed(personas, "beijing", issuer, planned_quantity=2_000_000)
+    beijing = client_for("beijing")
+
+    for url in (f"/changes/{change.pk}/", "/changes/"):
+        page = beijing.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert shown in page
+        assert "quantity_increase" not in page
+
+
+def test_an_applications_approval_reads_as_such_on_its_timeline(client_for, personas):
+    application = approved(personas, "guangdong")
+
+    page = client_for("guangdong").get(f"/cases/{application.pk}/").content.decode()
+
+    assert "Approved, awaiting filing" in page
+    assert "new version in force" not in page

@@ -22,6 +22,7 @@ from tests.helpers import (
     login,
     open_task,
     procedure,
+    shown_details,
     submit,
     task_url,
     upload,
@@ -473,8 +474,7 @@ def test_extra_fields_posted_to_an_edit_change_only_the_allowed_fields(client_fo
     assert draft.created_by == personas["hangzhou"]
     assert draft.submitted_at is None
     assert draft.created == created
-    edit = draft.events.get(action=CaseEvent.Action.EDITED)
-    assert edit.detail == "planned card quantity: 1000000 → 77"
+    assert shown_details(draft, CaseEvent.Action.EDITED) == ["planned card quantity: 1000000 → 77"]
 
 
 # --- State-changing URLs refuse GET --------------------------------------------------------

@@ -4,7 +4,7 @@ the applicant resubmitted with."""
 
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import CaseEvent, Material
-from tests.helpers import APPLICATION_DATA, applied, procedure, task_url, upload
+from tests.helpers import APPLICATION_DATA, applied, procedure, shown_details, task_url, upload
 
 
 def test_the_examiner_sees_the_return_the_changes_and_the_note(client_for, personas):
@@ -44,10 +44,9 @@ def test_an_edit_is_recorded_with_old_and_new_values(client_for, personas):
         {**APPLICATION_DATA, "planned_quantity": "42", "card_supplier": "金邦达有限公司"},
     )
 
-    edit = application.events.get(action=CaseEvent.Action.EDITED)
-    assert edit.detail == (
-        "planned card quantity: 1000000 → 42; card supplier: Eastcompeace → 金邦达有限公司"
-    )
+    assert shown_details(application, CaseEvent.Action.EDITED) == [
+        ("planned card quantity: 1000000 → 42; card supplier: Eastcompeace → 金邦达有限公司")
+    ]
 
 
 def test_a_first_examination_shows_no_correction(client_for, personas):
