@@ -266,7 +266,7 @@ def test_every_difference_is_on_the_page_and_before_each_reviewer(client_for, ha
         "3F00/DF05",
         "File changed: 3F00/DDF1/EF06",
         "金邦达有限公司",
-        "file_structure, supplier, surface",
+        "card file structure, card supplier, card surface",
     ]
     for viewer in [hangzhou, zhejiang]:
         html = detail(viewer, change)

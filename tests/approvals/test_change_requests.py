@@ -170,7 +170,7 @@ def test_the_route_follows_from_what_changes(
     assert change.route == route
     assert change.test_cards_required is test_cards
     detail = page(hangzhou, f"/changes/{change.pk}/")
-    assert ", ".join(kinds) in detail
+    assert event_details.kind_labels(kinds) in detail
     assert change.get_route_display() in detail
     assert ("Required: the supplier or product changes." in detail) is test_cards
 
