@@ -322,6 +322,46 @@ def check_filing_record(issuer: Issuer, reference: str, filing_date: datetime.da
         )
 
 
+@transaction.atomic
+def correct_filing(
+    application: Application,
+    *,
+    by: AbstractBaseUser,
+    reference: str,
+    filing_date: datetime.date,
+    receipt: UploadedFile | None,
+    reason: str,
+) -> Issuer:
+    """The Ministry corrects a filing record entered wrongly: never edited in place, but
+    recorded with its reason (the old and new record on the timeline) and the filing form
+    reissued as a new edition."""
+    if application.status != Status.FILED:
+        raise ActionRefused(_("Only a filed application's filing record can be corrected."))
+    if not by.has_perm("issuers.file_issuer", Department.objects.ministry()):
+        raise ActionRefused(_("Only the Ministry's filing officials correct a filing record."))
+    reason = reason.strip()
+    if not reason:
+        raise ActionRefused(_("Say why the filing record is corrected."), field="reason")
+    issuer = Issuer.objects.select_for_update().get(pk=application.issuer_id)
+    old = f"{issuer.filing_reference} ({issuer.filing_date})"
+    if (reference, filing_date) == (issuer.filing_reference, issuer.filing_date) and not receipt:
+        raise ActionRefused(_("Nothing differs from the filing record as it is."))
+    check_filing_record(issuer, reference, filing_date)
+    if receipt:
+        check_upload(receipt)
+        issuer.filing_receipt.save("receipt", receipt, save=False)
+    issuer.filing_reference, issuer.filing_date = reference, filing_date
+    issuer.save(update_fields=["filing_reference", "filing_date", "filing_receipt"])
+    record_event(
+        application,
+        Action.FILING_CORRECTED,
+        by=by,
+        reason=reason,
+        detail=f"{old} → {reference} ({filing_date})",
+    )
+    return issuer
+
+
 def record_filing(
     application: Application,
     *,

@@ -31,6 +31,7 @@ STATIC_PREFIX = PDF_BASE_URL + "static/"
 ISSUED_AFTER = {
     Action.ISSUER_ID_ALLOCATED: [Kind.DECISION_LETTER],
     Action.FILED: [Kind.FILING_FORM],
+    Action.FILING_CORRECTED: [Kind.FILING_FORM],
     Action.VERSION_CREATED: [Kind.CHANGE_DECISION],
 }
 
@@ -92,28 +93,39 @@ def document_context(kind: str, case: Application | ChangeRequest) -> tuple[str,
         "application": case,
         "issuer": case.issuer,
         "approval": case.events.filter(action=Action.APPROVED).select_related("actor").last(),
+        "correction": case.events.filter(action=Action.FILING_CORRECTED).last(),
     }
     if kind == Kind.DECISION_LETTER:
         return "approvals/pdf/decision_letter.html", context
     return "approvals/pdf/filing_form.html", context
 
 
+def current_edition(kind: str, case: Application | ChangeRequest) -> int:
+    """Each correction of the filing record reissues the filing form as a new edition."""
+    if kind == Kind.FILING_FORM:
+        return 1 + case.events.filter(action=Action.FILING_CORRECTED).count()
+    return 1
+
+
 def issue_document(kind: str, case: Application | ChangeRequest) -> CaseDocument:
-    """Render and keep the document, unless it was issued already."""
-    existing = CaseDocument.objects.filter(kind=kind, case=case).first()
+    """Render and keep the document's current edition, unless it was issued already."""
+    edition = current_edition(kind, case)
+    existing = CaseDocument.objects.filter(kind=kind, case=case, edition=edition).first()
     if existing is not None:
         return existing
     template, context = document_context(kind, case)
     with translation.override(settings.LANGUAGE_CODE):
-        pdf = render_pdf(template, context)
-    document = CaseDocument(kind=kind, case=case, sha256=hashlib.sha256(pdf).hexdigest())
+        pdf = render_pdf(template, {**context, "edition": edition})
+    document = CaseDocument(
+        kind=kind, case=case, edition=edition, sha256=hashlib.sha256(pdf).hexdigest()
+    )
     try:
         with transaction.atomic():
             document.file.save(document_filename(kind, case), ContentFile(pdf), save=True)
     except IntegrityError:
         # Issued meanwhile by another delivery of the same task: keep the first.
         document.file.delete(save=False)
-        return CaseDocument.objects.get(kind=kind, case=case)
+        return CaseDocument.objects.get(kind=kind, case=case, edition=edition)
     return document
 
 

@@ -62,6 +62,20 @@ class FilingForm(forms.Form):
     receipt = forms.FileField(label=_("Filing receipt (PDF, PNG or JPEG)"))
 
 
+class FilingCorrectionForm(forms.Form):
+    reference = forms.CharField(label=_("Registration centre's filing reference"), max_length=64)
+    filing_date = forms.DateField(
+        label=_("Filing date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    receipt = forms.FileField(
+        label=_("Corrected filing receipt (PDF, PNG or JPEG), if there is one"), required=False
+    )
+    reason = forms.CharField(
+        label=_("Why the record is corrected"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class ChangeRequestForm(forms.ModelForm):
     cardholder_categories = cardholders_field()
 

@@ -3,7 +3,7 @@ and what every case page shares (the applicant's own case, open steps, timeline)
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,12 +14,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from issuers.membership import department_of
+from issuers.models import Department
 
 from . import actions
 from .access import C, get_case_for_user, get_material_for_user, visible_cases
 from .documents import attachment_response, document_response
 from .flows import IssuanceFlow
-from .forms import ApplicationForm, MaterialForm
+from .forms import ApplicationForm, FilingCorrectionForm, MaterialForm
 from .models import Application, Case, CaseDocument, Material, event_details
 
 
@@ -210,6 +211,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "slots": slots,
             "issuer": application.issuer,
+            "may_correct_filing": may_correct_filing(request.user, application),
             "material_form": MaterialForm(),
         },
     )
@@ -220,6 +222,36 @@ def _approved_application(request: HttpRequest, pk: int) -> Application:
     if application.issuer_id is None:
         raise Http404
     return application
+
+
+@login_required
+def filing_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Ministry's correction of a filing record entered wrongly."""
+    application = get_case_for_user(request.user, Application, pk)
+    if not may_correct_filing(request.user, application):
+        raise PermissionDenied
+    issuer = application.issuer
+    initial = {"reference": issuer.filing_reference, "filing_date": issuer.filing_date}
+    form = FilingCorrectionForm(request.POST or None, request.FILES or None, initial=initial)
+    if form.is_valid():
+        try:
+            actions.correct_filing(application, by=request.user, **form.cleaned_data)
+        except actions.ActionRefused as refusal:
+            form.add_error(refusal.field, str(refusal))
+        except ValidationError as error:  # the receipt's upload check
+            form.add_error("receipt", error)
+        else:
+            messages.success(request, _("Filing record corrected; the filing form is reissued."))
+            return redirect(application)
+    return render(
+        request, "approvals/filing_correction.html", {"form": form, "application": application}
+    )
+
+
+def may_correct_filing(user: object, application: Application) -> bool:
+    return application.status == Application.Status.FILED and user.has_perm(
+        "issuers.file_issuer", Department.objects.ministry()
+    )
 
 
 @login_required

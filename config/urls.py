@@ -29,6 +29,7 @@ cases = Application(
         ),
         path("<int:pk>/decision.pdf", case_views.decision_letter, name="decision_letter"),
         path("<int:pk>/filing-form.pdf", case_views.filing_form, name="filing_form"),
+        path("<int:pk>/filing/correct/", case_views.filing_correction, name="filing_correction"),
     ],
 )
 

@@ -20,14 +20,19 @@ class CaseDocument(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
     file = models.FileField(upload_to="documents/%Y/", editable=False)
     sha256 = models.CharField(max_length=64, editable=False)
+    # A document reissued after a correction is a new edition; the earlier ones are kept.
+    edition = models.PositiveSmallIntegerField(_("edition"), default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("issued document")
         verbose_name_plural = _("issued documents")
         constraints = [
-            # One of each kind per case: a re-delivered rendering task finds it already there.
-            models.UniqueConstraint(fields=["kind", "case"], name="one_document_of_a_kind_per_case")
+            # One of each kind and edition per case: a re-delivered rendering task finds it
+            # already there.
+            models.UniqueConstraint(
+                fields=["kind", "case", "edition"], name="one_edition_of_a_kind_per_case"
+            )
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     APPROVED = "approved", _("Approved by the Ministry")
     ISSUER_ID_ALLOCATED = "allocated", _("Issuer ID allocated")
     FILED = "filed", _("Filed with the National IC Card Registration Center")
+    FILING_CORRECTED = "refiled", _("Filing record corrected")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged for the record")
     VERSION_CREATED = "version", _("New registered version in force")
     WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -73,6 +73,10 @@ CASE_ROWS = [
     ("GET", "cases:material", READ),
     ("GET", "cases:decision_letter", READ),
     ("GET", "cases:filing_form", READ),
+    # The Ministry's filing officials (and the superuser) correct a filing record; whoever else
+    # sees the case is refused. An empty POST changes nothing (the form asks for a reason).
+    ("GET", "cases:filing_correction", row(302, 403, 404, 404, 403, 200, 200)),
+    ("POST", "cases:filing_correction", row(302, 403, 404, 404, 403, 200, 200)),
     ("GET", "cases:edit", APPLICANT_SENT_BACK),
     ("POST", "cases:edit", APPLICANT_SENT_BACK),
     ("GET", "cases:submit", POST_ONLY),
@@ -272,6 +276,7 @@ class World:
             f"{application.materials.first().pk}/",
             "cases:decision_letter": f"/cases/{application.pk}/decision.pdf",
             "cases:filing_form": f"/cases/{application.pk}/filing-form.pdf",
+            "cases:filing_correction": f"/cases/{application.pk}/filing/correct/",
             "cases:edit": f"/cases/{application.pk}/edit/",
             "cases:submit": f"/cases/{application.pk}/submit/",
             "cases:upload": f"/cases/{application.pk}/materials/",
