@@ -11,6 +11,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import formats, timezone
@@ -23,7 +24,7 @@ from issuers.models import CardSpecification, Department, Issuer
 
 from . import tasks
 from .models import Action, Application, Case, CaseEvent, Material, event_details
-from .uploads import check_upload
+from .uploads import check_upload, surface_preview
 
 Status = Application.Status
 
@@ -183,6 +184,11 @@ def upload_material(
         uploaded_by=by,
     )
     material.file.save("upload", upload, save=False)
+    if kind == Material.Kind.CARD_SURFACE:
+        upload.seek(0)
+        preview = surface_preview(upload.read(), content_type)
+        if preview:
+            material.preview.save("preview", ContentFile(preview), save=False)
     material.save()
     record_event(
         case,
@@ -295,8 +301,9 @@ def register_first_version(issuer: Issuer, application: Application) -> CardSpec
         surface_content_type=surface.content_type,
         file_structure=national_structure(),
     )
-    # Stored files are never modified, so the version can share the material's file.
+    # Stored files are never modified, so the version can share the material's files.
     specification.surface.name = surface.file.name
+    specification.surface_preview.name = surface.preview.name
     specification.save()
     return specification
 

@@ -200,10 +200,18 @@ def change_surface_download(request: HttpRequest, pk: int, which: str) -> HttpRe
     change = _get(request, pk)
     if which == "before":
         stored, content_type = change.base_version.surface, change.base_version.surface_content_type
+        preview = change.base_version.surface_preview
     elif which == "after" and change.surface:
         stored, content_type = change.surface, change.surface_content_type
+        preview = change.surface_preview
     else:
         raise Http404
+    if "preview" in request.GET:
+        # The PNG made of a PDF surface when it was uploaded.
+        if not preview:
+            raise Http404
+        stored, content_type = preview, "image/png"
+        which = f"{which}-preview"
     filename = f"{change.reference}-surface-{which}.{EXTENSIONS.get(content_type, 'bin')}"
     response = attachment_response(stored.open("rb"), filename, content_type)
     if "inline" in request.GET and content_type.startswith("image/"):

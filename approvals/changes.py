@@ -9,6 +9,7 @@ when it is approved.
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -21,7 +22,7 @@ from issuers.models import CardSpecification, Issuer
 
 from .actions import ActionRefused, record_event, require_editable, set_status
 from .models import Action, CaseEvent, ChangeRequest
-from .uploads import check_upload
+from .uploads import check_upload, surface_preview
 
 Status = ChangeRequest.Status
 
@@ -73,7 +74,13 @@ def replace_surface(change: ChangeRequest, upload: UploadedFile, *, by: Abstract
     require_editable(change)
     change.surface_content_type = check_upload(upload)
     change.surface.save("surface", upload, save=False)
-    change.save(update_fields=["surface", "surface_content_type"])
+    upload.seek(0)
+    preview = surface_preview(upload.read(), change.surface_content_type)
+    if preview:
+        change.surface_preview.save("preview", ContentFile(preview), save=False)
+    else:
+        change.surface_preview = ""
+    change.save(update_fields=["surface", "surface_content_type", "surface_preview"])
     change.reroute()
     record_event(
         change, Action.MATERIAL_UPLOADED, by=by, detail=CaseEvent.pack_detail({"t": "surface"})
@@ -160,6 +167,9 @@ def put_in_force(change: ChangeRequest) -> CardSpecification:
     )
     # Stored files are never modified, so versions can share them.
     specification.surface.name = change.surface.name if new_surface else current.surface.name
+    specification.surface_preview.name = (
+        change.surface_preview.name if new_surface else current.surface_preview.name
+    )
     specification.save()
     change.resulting_version = specification
     change.save(update_fields=["resulting_version"])

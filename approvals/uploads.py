@@ -4,6 +4,7 @@ import io
 import logging
 
 import filetype
+import pypdfium2 as pdfium
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -96,6 +97,31 @@ def check_upload(upload: UploadedFile) -> str:
     else:
         check_image(data, ALLOWED_TYPES[kind.mime])
     return kind.mime
+
+
+PREVIEW_WIDTH = 480  # pixels: a card surface shown beside another on the change page
+
+
+def surface_preview(data: bytes, content_type: str) -> bytes | None:
+    """A PNG of a PDF card surface's first page, rendered once when it is uploaded, so that
+    surfaces are compared as images; None for an image, which is shown as it is."""
+    if content_type != "application/pdf":
+        return None
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:  # readable to pypdf, not to PDFium: offered as a download only
+        return None
+    try:
+        page = document[0]
+        # Scaled to a fixed width whatever the page size says: a huge MediaBox costs nothing.
+        scale = PREVIEW_WIDTH / max(page.get_width(), 1)
+        image = page.render(scale=min(scale, 4)).to_pil()
+        page.close()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def check_image(data: bytes, extension: str) -> None:

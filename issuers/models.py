@@ -257,6 +257,10 @@ class CardSpecification(models.Model):
     spec_version = models.CharField(_("card specification version"), max_length=4)
     surface = models.FileField(_("card surface design"), upload_to=specification_surface_to)
     surface_content_type = models.CharField(max_length=100)
+    # An image of a PDF surface, to compare surfaces as images; blank for an image surface.
+    surface_preview = models.FileField(
+        upload_to=specification_surface_to, blank=True, db_default=""
+    )
     surface_version = models.PositiveIntegerField(_("surface version"), default=1)
     file_structure = models.JSONField(_("file structure"), default=list)
 

@@ -237,6 +237,8 @@ class Material(models.Model):
     kind = models.CharField(_("material"), max_length=12, choices=Kind.choices)
     version = models.PositiveIntegerField(_("version"))
     file = models.FileField(upload_to=material_upload_to)
+    # An image of a PDF card surface, made once on upload (approvals.uploads.surface_preview).
+    preview = models.FileField(upload_to=material_upload_to, blank=True, db_default="")
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -193,6 +193,9 @@ class ChangeRequest(Case):
     )
     surface = models.FileField(_("card surface design"), upload_to=surface_upload_to, blank=True)
     surface_content_type = models.CharField(max_length=100, blank=True, editable=False)
+    surface_preview = models.FileField(
+        upload_to=surface_upload_to, blank=True, editable=False, db_default=""
+    )
     file_structure = models.JSONField(_("file structure"), default=list, editable=False)
 
     objects = ChangeRequestQuerySet.as_manager()

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from approvals.flows import ChangeFlow as Flow
 from approvals.models import CaseEvent, ChangeKind
+from approvals.procedure import sample_pdf
 from issuers.file_structure import national_structure, to_json
 from tests.helpers import (
     NEW_DF,
@@ -91,6 +92,33 @@ def test_a_replaced_surface_is_shown_before_and_after(hangzhou, change):
     before = hangzhou.get(f"/changes/{change.pk}/surface/before/")
     assert before["Content-Type"] == "application/pdf"  # the surface of version 1
     assert b"".join(before).startswith(b"%PDF")
+
+
+def test_both_surfaces_are_shown_as_images_side_by_side_pdf_ones_from_a_preview(hangzhou, change):
+    """The registered surface came as a PDF with the application; the requested one is first
+    a PNG, then a PDF: each PDF is shown from the image rendered when it was uploaded."""
+    upload_surface(hangzhou, change)
+    html = detail(hangzhou, change)
+    before_preview = f"/changes/{change.pk}/surface/before/?preview=1&amp;inline=1"
+    assert f'src="{before_preview}"' in html
+    assert f'src="/changes/{change.pk}/surface/after/?inline=1"' in html
+
+    preview = hangzhou.get(f"/changes/{change.pk}/surface/before/?preview=1&inline=1")
+    assert preview["Content-Type"] == "image/png"
+    assert preview["Content-Disposition"].startswith("inline;")
+    assert b"".join(preview).startswith(b"\x89PNG")
+
+    pdf = SimpleUploadedFile("new-surface.pdf", sample_pdf("new surface"), "application/pdf")
+    hangzhou.post(f"/changes/{change.pk}/surface/", {"surface": pdf})
+    html = detail(hangzhou, change)
+    assert f'src="/changes/{change.pk}/surface/after/?preview=1&amp;inline=1"' in html
+    after = hangzhou.get(f"/changes/{change.pk}/surface/after/?preview=1&inline=1")
+    assert b"".join(after).startswith(b"\x89PNG")
+
+
+def test_an_image_surface_has_no_preview_of_its_own(hangzhou, change):
+    upload_surface(hangzhou, change)
+    assert hangzhou.get(f"/changes/{change.pk}/surface/after/?preview=1").status_code == 404
 
 
 def test_uploading_the_registered_surface_again_is_no_change(hangzhou, change):
