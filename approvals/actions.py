@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from issuers.file_structure import national_structure
+from issuers import file_structure
 from issuers.identifiers import next_issuer_id
 from issuers.membership import department_of
 from issuers.models import CardSpecification, Department, Issuer
@@ -143,6 +143,19 @@ def update_case(case: Case, *, by: AbstractBaseUser, data: dict) -> None:
     after = {field: getattr(case, field) for field in changed}
     detail = CaseEvent.pack_detail(event_details.fields_edited(before, after))
     record_event(case, Action.EDITED, by=by, detail=detail)
+
+
+@transaction.atomic
+def replace_file_structure(case: Case, nodes: list[dict], *, by: AbstractBaseUser) -> None:
+    """The applicant's in-card file structure (an application's, or a change request's)."""
+    require_editable(case)
+    nodes = file_structure.validate(nodes)
+    if nodes == file_structure.normalise(case.file_structure):
+        return
+    case.file_structure = nodes
+    case.save(update_fields=["file_structure"])
+    case.update_route()
+    record_event(case, Action.EDITED, by=by, detail=CaseEvent.pack_detail({"t": "structure"}))
 
 
 @transaction.atomic
@@ -299,7 +312,7 @@ def register_first_version(issuer: Issuer, application: Application) -> CardSpec
         planned_quantity=application.planned_quantity,
         spec_version=application.spec_version,
         surface_content_type=surface.content_type,
-        file_structure=national_structure(),
+        file_structure=application.file_structure,
     )
     # Stored files are never modified, so the version can share the material's files.
     specification.surface.name = surface.file.name

@@ -8,15 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from issuers import file_structure
 from issuers.access import visible_issuers
 
-from . import changes
+from . import changes, structure_views
 from .access import get_case_for_user, visible_cases
 from .actions import ActionRefused, update_case
 from .documents import attachment_response, document_response
 from .flows import ChangeFlow
-from .forms import ChangeRequestForm, FileStructureForm, NodeForm, SurfaceForm
+from .forms import ChangeRequestForm, SurfaceForm
 from .models import CaseDocument, ChangeRequest
 from .views import case_page, get_own_case, paginate
 
@@ -118,54 +117,18 @@ def change_surface(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def change_structure(request: HttpRequest, pk: int) -> HttpResponse:
-    change = _get_own(request, pk)
-    initial = {"structure": file_structure.to_json(change.file_structure)}
-    form = FileStructureForm(request.POST or None, request.FILES or None, initial=initial)
-    node_form = NodeForm(prefix="node")
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes.replace_file_structure(change, form.cleaned_data["nodes"], by=request.user)
-        except (ValidationError, ActionRefused) as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("File structure saved."))
-            return redirect(change)
-    return render(
-        request,
-        "approvals/change_structure.html",
-        {"change": change, "form": form, "node_form": node_form},
-    )
+    return structure_views.structure_page(request, _get_own(request, pk))
 
 
 @login_required
 @require_POST
 def change_node(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add or replace one node (or remove it, with its children)."""
-    change = _get_own(request, pk)
-    node_form = NodeForm(request.POST, prefix="node")
-    if not node_form.is_valid():
-        messages.error(request, " ".join(e for errors in node_form.errors.values() for e in errors))
-        return redirect("changes:structure", pk=pk)
-    node = node_form.node()
-    nodes = [n for n in change.file_structure if n["path"] != node["path"]]
-    if "remove" in request.POST:
-        nodes = [n for n in nodes if not n["path"].startswith(node["path"] + "/")]
-    else:
-        nodes.append(node)
-    try:
-        changes.replace_file_structure(change, nodes, by=request.user)
-    except (ValidationError, ActionRefused) as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("File structure saved."))
-    return redirect("changes:structure", pk=pk)
+    return structure_views.structure_node(request, _get_own(request, pk))
 
 
 @login_required
 def change_structure_export(request: HttpRequest, pk: int) -> HttpResponse:
-    change = _get(request, pk)
-    data = file_structure.to_json(change.file_structure).encode()
-    return attachment_response(data, f"{change.reference}-file-structure.json", "application/json")
+    return structure_views.structure_export(_get(request, pk))
 
 
 @login_required

@@ -16,7 +16,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from issuers import file_structure
 from issuers.membership import department_of
 from issuers.models import CardSpecification, Issuer
 
@@ -85,20 +84,6 @@ def replace_surface(change: ChangeRequest, upload: UploadedFile, *, by: Abstract
     record_event(
         change, Action.MATERIAL_UPLOADED, by=by, detail=CaseEvent.pack_detail({"t": "surface"})
     )
-
-
-@transaction.atomic
-def replace_file_structure(
-    change: ChangeRequest, nodes: list[dict], *, by: AbstractBaseUser
-) -> None:
-    require_editable(change)
-    nodes = file_structure.validate(nodes)
-    if nodes == file_structure.normalise(change.file_structure):
-        return
-    change.file_structure = nodes
-    change.save(update_fields=["file_structure"])
-    change.reroute()
-    record_event(change, Action.EDITED, by=by, detail=CaseEvent.pack_detail({"t": "structure"}))
 
 
 def withdraw_change_request(change: ChangeRequest, *, by: AbstractBaseUser) -> None:

@@ -8,7 +8,7 @@ from issuers.divisions import division_for, load_divisions
 from issuers.membership import add_member
 from issuers.models import Department, Issuer
 
-from . import changes, procedure
+from . import actions, changes, procedure
 from .flows import ChangeFlow, IssuanceFlow
 from .models import Application, Outcome
 
@@ -129,7 +129,7 @@ def seed_change_requests(users: dict, beijing: Issuer) -> None:
         beijing, bureau, description="本地扩充应用 DF05 / local extension DF05"
     )
     local_df = {"path": "3F00/DF05", "level": "DF", "fid": "DF05", "aid": "D15600000505"}
-    changes.replace_file_structure(extension, [*extension.file_structure, local_df], by=bureau)
+    actions.replace_file_structure(extension, [*extension.file_structure, local_df], by=bureau)
     procedure.submit_change(extension, bureau)
     procedure.decide(
         extension,

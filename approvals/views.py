@@ -16,7 +16,7 @@ from viewflow.workflow.status import STATUS
 from issuers.membership import department_of
 from issuers.models import Department
 
-from . import actions
+from . import actions, structure_views
 from .access import C, get_case_for_user, get_material_for_user, visible_cases
 from .documents import attachment_response, document_response
 from .flows import IssuanceFlow
@@ -222,6 +222,22 @@ def _approved_application(request: HttpRequest, pk: int) -> Application:
     if application.issuer_id is None:
         raise Http404
     return application
+
+
+@login_required
+def case_structure(request: HttpRequest, pk: int) -> HttpResponse:
+    return structure_views.structure_page(request, get_own_case(request, Application, pk))
+
+
+@login_required
+@require_POST
+def case_structure_node(request: HttpRequest, pk: int) -> HttpResponse:
+    return structure_views.structure_node(request, get_own_case(request, Application, pk))
+
+
+@login_required
+def case_structure_export(request: HttpRequest, pk: int) -> HttpResponse:
+    return structure_views.structure_export(get_case_for_user(request.user, Application, pk))
 
 
 @login_required

@@ -21,6 +21,9 @@ cases = Application(
         path("<int:pk>/", case_views.case_detail, name="detail"),
         path("<int:pk>/edit/", case_views.case_edit, name="edit"),
         path("<int:pk>/submit/", case_views.case_submit, name="submit"),
+        path("<int:pk>/structure/", case_views.case_structure, name="structure"),
+        path("<int:pk>/structure/node/", case_views.case_structure_node, name="node"),
+        path("<int:pk>/structure.json", case_views.case_structure_export, name="structure_json"),
         path("<int:pk>/materials/", case_views.material_upload, name="upload"),
         path(
             "<int:pk>/materials/<int:material_pk>/",

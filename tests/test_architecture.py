@@ -23,6 +23,7 @@ APPROVAL_LAYERS = [
     {"approvals.flows"},
     {"approvals.procedure", "approvals.task_lists"},
     {
+        "approvals.structure_views",
         "approvals.views",
         "approvals.change_views",
         "approvals.register_views",

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from issuers import file_structure
 from issuers.models import CardholderCategory, Issuer
 
 from .case import Case, Material, examination_and_review
@@ -78,6 +79,11 @@ class Application(Case):
     card_product = models.CharField(_("card product"), max_length=200)
     spec_version = models.CharField(
         _("card specification version"), max_length=4, choices=SpecVersion.choices
+    )
+    # The in-card file structure applied for: the national layout as a starting point, edited
+    # node by node or imported as JSON; the approval registers it as version 1.
+    file_structure = models.JSONField(
+        _("file structure"), default=file_structure.national_structure, editable=False
     )
     planned_start = models.DateField(
         _("planned start of issuing"), validators=[validate_not_in_the_past]
