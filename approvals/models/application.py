@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from issuers import file_structure
@@ -95,6 +96,14 @@ class Application(Case):
 
     def cardholder_labels(self) -> str:
         return CardholderCategory.labels_of(self.cardholder_categories)
+
+    def cardholder_labels_bilingual(self) -> str:
+        """For the documents, which are written in Chinese and English."""
+        with translation.override("zh-hans"):
+            chinese = self.cardholder_labels()
+        with translation.override("en"):
+            english = self.cardholder_labels()
+        return f"{chinese} / {english}"
 
     def __str__(self) -> str:
         return _("Application #%(pk)s of %(department)s") % {

@@ -108,6 +108,8 @@ def test_documents_of_a_filed_case_are_pdf_attachments_naming_the_issuer(
             assert issuer_id in text
             assert DEPARTMENT_NAME[applicant] in text
             assert application.department.division.name_zh in text
+            if name == "filing-form.pdf":
+                assert "参保职工、城乡居民/Insuredemployees、Urbanandruralresidents" in text
 
 
 def test_the_filing_form_is_named_after_the_issuer_and_carries_the_filing(client_for, personas):
