@@ -113,9 +113,14 @@ def start_worker(worker_env) -> Iterator[Callable[..., subprocess.Popen]]:
             process.wait(timeout=30)
 
 
-def mails(worker_env: dict) -> list[Path]:
+def mails(worker_env: dict) -> list[bytes]:
+    """The messages the worker wrote. Django's file backend names a file by the second and the
+    id of its connection object and appends to it, so two messages sent in the same second by
+    connections that reused an id share a file: count the messages, not the files."""
     folder = Path(worker_env["EMAIL_FILE_PATH"])
-    return sorted(folder.glob("*.log")) if folder.exists() else []
+    files = sorted(folder.glob("*.log")) if folder.exists() else []
+    separator = b"\n" + b"-" * 79 + b"\n"
+    return [m for f in files for m in f.read_bytes().split(separator) if m.strip()]
 
 
 def notified(application) -> int:
