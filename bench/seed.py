@@ -259,9 +259,13 @@ class Seeder:
     PRODUCTS = ["EW-SSC3 双界面卡", "SSC-3 金融社保卡", "HB-SSC 接触式卡", "CT-3 双界面卡"]
 
     def __init__(self, applications: int, seed: int = SEED) -> None:
+        from issuers.file_structure import national_structure
+
         self.total = applications
         self.rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
         self.counts: dict[str, int] = {}
+        # Every seeded application applies for the national layout.
+        self.structure = json.dumps(national_structure(), ensure_ascii=False)
 
     # departments and people
 
@@ -373,6 +377,7 @@ class Seeder:
             rng.choice(self.PRODUCTS),
             rng.choices(["3.00", "2.00", "1.00"], [80, 15, 5])[0],
             planned_start,
+            self.structure,
         )
 
 
@@ -401,6 +406,7 @@ APPLICATION_COLUMNS = [
     "card_product",
     "spec_version",
     "planned_start",
+    "file_structure",
 ]
 STATUS = APPLICATION_COLUMNS.index("status")
 PROCESS_COLUMNS = ["id", "flow_class", "status", "created", "finished", "data"]
