@@ -17,7 +17,11 @@ from .views import paginate
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    issuers = visible_issuers(request.user).select_related("department", "division", "application")
+    issuers = (
+        visible_issuers(request.user)
+        .select_related("department", "division", "application")
+        .defer("application__file_structure")  # a tree of JSON the register never shows
+    )
     return render(request, "approvals/register/index.html", {"issuers": paginate(request, issuers)})
 
 

@@ -78,6 +78,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     applications = (
         visible_cases(request.user, Application)
         .select_related("department__division", "issuer")
+        # The applied-for file structure is a tree of JSON the list never shows.
+        .defer("file_structure")
         .order_by("-created", "-pk")
     )
     status = request.GET.get("status", "")
