@@ -312,6 +312,7 @@ def register_first_version(issuer: Issuer, application: Application) -> CardSpec
         planned_quantity=application.planned_quantity,
         spec_version=application.spec_version,
         surface_content_type=surface.content_type,
+        surface_sha256=surface.sha256,
         file_structure=application.file_structure,
     )
     # Stored files are never modified, so the version can share the material's files.
@@ -342,6 +343,14 @@ def check_filing_record(issuer: Issuer, reference: str, filing_date: datetime.da
         )
 
 
+def refuse_filing_correction(application: Application, *, by: AbstractBaseUser) -> None:
+    """ActionRefused unless `by` may correct the application's filing record."""
+    if application.status != Status.FILED:
+        raise ActionRefused(_("Only a filed application's filing record can be corrected."))
+    if not by.has_perm("issuers.file_issuer", Department.objects.ministry()):
+        raise ActionRefused(_("Only the Ministry's filing officials correct a filing record."))
+
+
 @transaction.atomic
 def correct_filing(
     application: Application,
@@ -355,10 +364,7 @@ def correct_filing(
     """The Ministry corrects a filing record entered wrongly: never edited in place, but
     recorded with its reason (the old and new record on the timeline) and the filing form
     reissued as a new edition."""
-    if application.status != Status.FILED:
-        raise ActionRefused(_("Only a filed application's filing record can be corrected."))
-    if not by.has_perm("issuers.file_issuer", Department.objects.ministry()):
-        raise ActionRefused(_("Only the Ministry's filing officials correct a filing record."))
+    refuse_filing_correction(application, by=by)
     reason = reason.strip()
     if not reason:
         raise ActionRefused(_("Say why the filing record is corrected."), field="reason")

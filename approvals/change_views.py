@@ -30,12 +30,6 @@ def _get(request: HttpRequest, pk: int) -> ChangeRequest:
     return get_case_for_user(request.user, ChangeRequest, pk, "issuer", "base_version")
 
 
-def _refused(request: HttpRequest, error: Exception) -> None:
-    message = error.messages if isinstance(error, ValidationError) else [str(error)]
-    for line in message:
-        messages.error(request, line)
-
-
 @login_required
 def change_list(request: HttpRequest) -> HttpResponse:
     change_requests = visible_cases(request.user, ChangeRequest).select_related(
@@ -103,7 +97,7 @@ def change_surface(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         changes.replace_surface(change, form.cleaned_data["surface"], by=request.user)
     except (ValidationError, ActionRefused) as error:
-        _refused(request, error)
+        structure_views.show_refusal(request, error)
     else:
         if change.surface_changed():
             messages.success(request, _("New card surface design uploaded."))

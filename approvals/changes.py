@@ -7,6 +7,7 @@ when it is approved.
 """
 
 import datetime
+import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -74,25 +75,31 @@ def replace_surface(change: ChangeRequest, upload: UploadedFile, *, by: Abstract
     change.surface_content_type = check_upload(upload)
     change.surface.save("surface", upload, save=False)
     upload.seek(0)
-    preview = surface_preview(upload.read(), change.surface_content_type)
+    data = upload.read()
+    change.surface_sha256 = hashlib.sha256(data).hexdigest()
+    preview = surface_preview(data, change.surface_content_type)
     if preview:
         change.surface_preview.save("preview", ContentFile(preview), save=False)
     else:
         change.surface_preview = ""
-    change.save(update_fields=["surface", "surface_content_type", "surface_preview"])
+    change.save(
+        update_fields=["surface", "surface_content_type", "surface_sha256", "surface_preview"]
+    )
     change.reroute()
     record_event(
         change, Action.MATERIAL_UPLOADED, by=by, detail=CaseEvent.pack_detail({"t": "surface"})
     )
 
 
-def withdraw_change_request(change: ChangeRequest, *, by: AbstractBaseUser) -> None:
+def withdraw_change_request(
+    change: ChangeRequest, *, by: AbstractBaseUser | None, reason: str = ""
+) -> None:
     """A draft, or a request returned for correction, that the issuer will not pursue.
     Frees the issuer for another change request; the registered version stays as it is.
     A returned request's waiting correction task is ended by the flow (ChangeFlow.withdraw)."""
     refuse_withdrawal(change)
     before = set_status(change, Status.WITHDRAWN)
-    record_event(change, Action.WITHDRAWN, by=by, status_before=before)
+    record_event(change, Action.WITHDRAWN, by=by, status_before=before, reason=reason)
 
 
 # A draft blocks its issuer's next change request; one left alone this long is discarded.
@@ -115,12 +122,9 @@ def discard_stale_drafts(now: datetime.datetime | None = None) -> list[ChangeReq
             change = ChangeRequest.objects.select_for_update().get(pk=pk)
             if change.status != Status.DRAFT or change.events.filter(at__gte=cutoff).exists():
                 continue  # touched meanwhile
-            before = set_status(change, Status.WITHDRAWN)
-            record_event(
+            withdraw_change_request(
                 change,
-                Action.WITHDRAWN,
                 by=None,
-                status_before=before,
                 reason=_("Discarded: nobody worked on this draft for %(days)s days.")
                 % {"days": STALE_DRAFT.days},
             )
@@ -147,6 +151,7 @@ def put_in_force(change: ChangeRequest) -> CardSpecification:
         surface_content_type=(
             change.surface_content_type if new_surface else current.surface_content_type
         ),
+        surface_sha256=change.surface_sha256 if new_surface else current.surface_sha256,
         surface_version=current.surface_version + (1 if new_surface else 0),
         file_structure=change.file_structure,
     )

@@ -19,7 +19,8 @@ from .forms import FileStructureForm, NodeForm
 from .models import Case
 
 
-def _refused(request: HttpRequest, error: Exception) -> None:
+def show_refusal(request: HttpRequest, error: Exception) -> None:
+    """A refused action's reason (or a failed upload check's messages) as error messages."""
     lines = error.messages if isinstance(error, ValidationError) else [str(error)]
     for line in lines:
         messages.error(request, line)
@@ -32,7 +33,7 @@ def structure_page(request: HttpRequest, case: Case) -> HttpResponse:
         try:
             actions.replace_file_structure(case, form.cleaned_data["nodes"], by=request.user)
         except (ValidationError, actions.ActionRefused) as error:
-            _refused(request, error)
+            show_refusal(request, error)
         else:
             messages.success(request, _("File structure saved."))
             return redirect(case)
@@ -59,7 +60,7 @@ def structure_node(request: HttpRequest, case: Case) -> HttpResponse:
     try:
         actions.replace_file_structure(case, nodes, by=request.user)
     except (ValidationError, actions.ActionRefused) as error:
-        _refused(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("File structure saved."))
     return back

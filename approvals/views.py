@@ -3,6 +3,7 @@ and what every case page shares (the applicant's own case, open steps, timeline)
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -14,7 +15,6 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from issuers.membership import department_of
-from issuers.models import Department
 
 from . import actions, structure_views
 from .access import C, get_case_for_user, get_material_for_user, visible_cases
@@ -266,10 +266,12 @@ def filing_correction(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def may_correct_filing(user: object, application: Application) -> bool:
-    return application.status == Application.Status.FILED and user.has_perm(
-        "issuers.file_issuer", Department.objects.ministry()
-    )
+def may_correct_filing(user: AbstractBaseUser, application: Application) -> bool:
+    try:
+        actions.refuse_filing_correction(application, by=user)
+    except actions.ActionRefused:
+        return False
+    return True
 
 
 @login_required

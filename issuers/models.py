@@ -257,6 +257,8 @@ class CardSpecification(models.Model):
     spec_version = models.CharField(_("card specification version"), max_length=4)
     surface = models.FileField(_("card surface design"), upload_to=specification_surface_to)
     surface_content_type = models.CharField(max_length=100)
+    # What a change's surface is compared with: content, not the upload event.
+    surface_sha256 = models.CharField(max_length=64, blank=True, db_default="")
     # An image of a PDF surface, to compare surfaces as images; blank for an image surface.
     surface_preview = models.FileField(
         upload_to=specification_surface_to, blank=True, db_default=""

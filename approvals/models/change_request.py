@@ -4,11 +4,9 @@ The applicant edits a copy of the registered version; the request compares itsel
 version and takes its route from the difference (the applicant never picks the route).
 """
 
-import hashlib
 import uuid
 
 from django.db import models
-from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
 from issuers import file_structure
@@ -18,16 +16,6 @@ from .application import Application
 from .case import Case, Decision, Outcome, examination_and_review
 from .timeline import Action, CaseEvent
 from .validators import planned_quantity_validators, validate_cardholder_categories
-
-# Fields compared with the registered version.
-COMPARED_FIELDS = (
-    "card_supplier",
-    "card_product",
-    "cardholder_categories",
-    "cardholder_population",
-    "planned_quantity",
-    "spec_version",
-)
 
 
 class ChangeKind(models.Model):
@@ -85,17 +73,6 @@ def kind_labels(codes: list[str]) -> str:
     return ", ".join(str(KIND_LABELS.get(code) or names.get(code, code)) for code in codes)
 
 
-def content_digest(file: FieldFile) -> str | None:
-    """The SHA-256 of a stored file's content; None when there is no file to read."""
-    if not file:
-        return None
-    try:
-        with file.open("rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except FileNotFoundError:
-        return None
-
-
 def surface_upload_to(instance: models.Model, filename: str) -> str:
     return f"surfaces/{uuid.uuid4().hex}"
 
@@ -148,6 +125,8 @@ class ChangeRequest(Case):
         "planned_quantity",
         "spec_version",
     ]
+    # Compared with the registered version: everything the applicant edits but its reasons.
+    COMPARED_FIELDS = [f for f in EDITABLE_FIELDS if f != "description"]
 
     issuer = models.ForeignKey(
         Issuer, on_delete=models.PROTECT, related_name="change_requests", editable=False
@@ -193,6 +172,7 @@ class ChangeRequest(Case):
     )
     surface = models.FileField(_("card surface design"), upload_to=surface_upload_to, blank=True)
     surface_content_type = models.CharField(max_length=100, blank=True, editable=False)
+    surface_sha256 = models.CharField(max_length=64, blank=True, editable=False, db_default="")
     surface_preview = models.FileField(
         upload_to=surface_upload_to, blank=True, editable=False, db_default=""
     )
@@ -251,7 +231,7 @@ class ChangeRequest(Case):
         """What differs from the registered version, field by field and node by node."""
         base = self.base_version
         fields = []
-        for name in COMPARED_FIELDS:
+        for name in self.COMPARED_FIELDS:
             before, after = getattr(base, name), getattr(self, name)
             if name == "cardholder_categories":
                 before, after = sorted(before), sorted(after)
@@ -272,8 +252,8 @@ class ChangeRequest(Case):
         the registered surface again changes nothing)."""
         if not self.surface:
             return False
-        uploaded = content_digest(self.surface)
-        return uploaded is None or uploaded != content_digest(self.base_version.surface)
+        registered = self.base_version.surface_sha256
+        return not registered or self.surface_sha256 != registered
 
     def kinds_of_change(self) -> list[str]:
         diff = self.diff()
