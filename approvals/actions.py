@@ -22,51 +22,12 @@ from issuers.identifiers import next_issuer_id
 from issuers.membership import department_of
 from issuers.models import CardSpecification, Department, Issuer
 
-from . import tasks
+from . import clocks
 from .models import Action, Application, Case, CaseEvent, Material, event_details
+from .recording import ActionRefused, record_event, set_status
 from .uploads import check_upload, surface_preview
 
 Status = Application.Status
-
-
-class ActionRefused(Exception):
-    """A business rule forbids the action; the message is shown to the official, next to
-    `field` when the rule concerns one field of the form."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def record_event(
-    case: Case,
-    action: str,
-    *,
-    by: AbstractBaseUser | None,
-    status_before: str = "",
-    reason: str = "",
-    detail: str = "",
-) -> CaseEvent:
-    department = department_of(by) if by is not None else None
-    event = CaseEvent.objects.create(
-        case=case,
-        action=action,
-        actor=by,
-        actor_department=department.name if department else "",
-        status_before=status_before or case.status,
-        status_after=case.status,
-        reason=reason,
-        detail=detail[:255],
-    )
-    tasks.after_event(event)
-    return event
-
-
-def set_status(case: Case, status: str, *extra_fields: str) -> str:
-    before = case.status
-    case.status = status
-    case.save(update_fields=["status", *extra_fields])
-    return before
 
 
 def applicant_department(user: AbstractBaseUser) -> Department:
@@ -241,10 +202,12 @@ def submit(case: Case, *, by: AbstractBaseUser) -> Case:
     case.update_route()
     require_complete(case)
     case.submitted_at = timezone.now()
-    before = set_status(case, case.status_after_submission(), "submitted_at")
+    case.accepted_at = None
+    before = set_status(case, case.status_after_submission(), "submitted_at", "accepted_at")
     record_event(
         case, Action.SUBMITTED, by=by, status_before=before, detail=case.submission_summary()
     )
+    clocks.follow(case)
     return case
 
 
@@ -254,8 +217,11 @@ def resubmit(case: Case, *, by: AbstractBaseUser, note: str) -> None:
         raise ActionRefused(_("Only a returned case can be resubmitted."))
     case.update_route()
     require_complete(case)
-    before = set_status(case, case.status_after_submission())
+    # A complete resubmission is received anew: accepted, and its periods started, again.
+    case.accepted_at = None
+    before = set_status(case, case.status_after_submission(), "accepted_at")
     record_event(case, Action.RESUBMITTED, by=by, status_before=before, reason=note)
+    clocks.follow(case)
 
 
 def record_decision(
@@ -277,8 +243,15 @@ def record_decision(
         raise ActionRefused(
             _("Please give the reasons for returning or rejecting."), field="reasons"
         )
+    awaiting_acceptance = step in case.ACCEPTED_IN and case.accepted_at is None
+    if awaiting_acceptance and decision.action != Action.RETURNED:
+        # Deciding on the merits accepts the case first (art. 32); a return before
+        # acceptance is the notice to supplement, the status stays unaccepted.
+        clocks.accept(case, by=by)
     before = set_status(case, decision.status)
-    record_event(case, decision.action, by=by, status_before=before, reason=reasons)
+    detail = CaseEvent.pack_detail({"t": "supplement"}) if awaiting_acceptance else ""
+    record_event(case, decision.action, by=by, status_before=before, reason=reasons, detail=detail)
+    clocks.follow(case)
 
 
 def allocate_issuer(application: Application) -> Issuer:
@@ -418,4 +391,5 @@ def record_filing(
         status_before=before,
         detail=f"{reference} ({filing_date})",
     )
+    clocks.follow(application)
     return issuer

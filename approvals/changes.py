@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from issuers.membership import department_of
 from issuers.models import CardSpecification, Issuer
 
+from . import clocks
 from .actions import ActionRefused, record_event, require_editable, set_status
 from .models import Action, CaseEvent, ChangeRequest
 from .uploads import check_upload, surface_preview
@@ -100,6 +101,7 @@ def withdraw_change_request(
     refuse_withdrawal(change)
     before = set_status(change, Status.WITHDRAWN)
     record_event(change, Action.WITHDRAWN, by=by, status_before=before, reason=reason)
+    clocks.follow(change)
 
 
 # A draft blocks its issuer's next change request; one left alone this long is discarded.

@@ -8,12 +8,15 @@ again, and the work itself is idempotent (one document of a kind per case, one n
 per event). With no broker configured (the embedded SQLite mode) Celery runs them in-process.
 """
 
+from collections.abc import Iterable
+
 from celery import shared_task
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import call_command
 from django.db import OperationalError, transaction
 
 from . import documents, notifications
-from .models import CaseEvent
+from .models import Case, CaseEvent
 
 # A database that is briefly away (failover, restart) is worth retrying; anything else is a bug
 # and is logged by Celery instead.
@@ -41,6 +44,12 @@ def after_event(event: CaseEvent) -> None:
         transaction.on_commit(enqueue)
 
 
+def tell(users: Iterable[AbstractBaseUser], kind: str, case: Case, key: str, values: dict) -> None:
+    """Store the in-app notices now; their e-mails go out once the transaction commits."""
+    if notifications.tell(users, kind, case, key, values):
+        transaction.on_commit(lambda: email_notices.delay(key))
+
+
 def _event(event_pk: int) -> CaseEvent:
     return CaseEvent.objects.select_related("case").get(pk=event_pk)
 
@@ -55,6 +64,19 @@ def issue_document(event_pk: int, kind: str) -> int:
 def notify(event_pk: int) -> str:
     """E-mail the officials an event concerns; returns the recipients."""
     return notifications.notify(_event(event_pk)).recipients
+
+
+@shared_task(**RETRY)
+def email_notices(key: str) -> int:
+    """E-mail the notices stored under one key to those who want them by e-mail."""
+    return notifications.email_notices(key)
+
+
+@shared_task(acks_late=True)
+def sweep_time_limits() -> None:
+    """Reminders, overdue notices, escalations and deemed acceptances; celery beat runs this
+    every five minutes (safe to run twice at once)."""
+    call_command("sweep_time_limits")
 
 
 @shared_task(acks_late=True)

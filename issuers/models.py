@@ -105,6 +105,13 @@ class Department(models.Model):
             ("examine_application", _("Can do the preliminary examination for this province")),
             ("review_application", _("Can review applications for the Ministry")),
             ("file_issuer", _("Can file issuer IDs with the registration centre")),
+            (
+                "supervise_department",
+                _(
+                    "Supervises this department: its members and roles, the distribution of "
+                    "its tasks, suspensions and extensions of its time limits"
+                ),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -160,6 +167,78 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.department}"
+
+
+class MembershipEvent(models.Model):
+    """Who changed a department's members or roles, when and why. Append-only."""
+
+    class Change(models.TextChoices):
+        ADDED = "added", _("Member added")
+        REMOVED = "removed", _("Member removed")
+        SUPERVISOR_GRANTED = "sup_granted", _("Made a supervisor")
+        SUPERVISOR_REVOKED = "sup_revoked", _("No longer a supervisor")
+        ABSENCE_RECORDED = "absence", _("Absence recorded")
+        ABSENCE_ENDED = "absence_end", _("Absence ended")
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    change = models.CharField(_("change"), max_length=12, choices=Change.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("membership change")
+        verbose_name_plural = _("membership changes")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.user} {self.change}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("The membership trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The membership trail is append-only.")
+
+
+class Absence(models.Model):
+    """An official away (leave, illness) from one day to another, with a substitute of the
+    same department who receives what is addressed to them meanwhile."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="substitutions",
+        verbose_name=_("substitute"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after"
+            )
+        ]
+        indexes = [models.Index(fields=["substitute", "ends_on"], name="substitute_absences")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_on}–{self.ends_on} → {self.substitute}"
 
 
 class IssuerSerial(models.Model):

@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("approvals", "issuers", "config")
+PACKAGES = ("approvals", "issuers", "worktime", "config")
 
 # approvals, bottom to top: a module may import its own layer and the layers below it.
 APPROVAL_LAYERS = [
     {"approvals.models", "approvals.uploads", "approvals.locks", "approvals.apps"},
     {"approvals.access", "approvals.audit", "approvals.documents", "approvals.notifications"},
     {"approvals.tasks"},
-    {"approvals.actions", "approvals.changes", "approvals.forms"},
+    {"approvals.recording"},
+    {"approvals.clocks"},
+    {"approvals.actions", "approvals.changes", "approvals.assignments", "approvals.forms"},
     {"approvals.task_views"},
     {"approvals.flows"},
     {"approvals.procedure", "approvals.task_lists"},
@@ -103,6 +105,11 @@ def test_no_import_cycles():
 
     cyclic = sorted(module for module in GRAPH if reaches(module, module, set()))
     assert cyclic == []
+
+
+def test_worktime_knows_nothing_of_the_other_apps():
+    upward = {m: sorted(t for t in GRAPH[m] if not t.startswith("worktime")) for m in GRAPH}
+    assert {m: t for m, t in upward.items() if m.startswith("worktime") and t} == {}
 
 
 def test_issuers_knows_nothing_of_approvals():

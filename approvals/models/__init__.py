@@ -4,6 +4,8 @@
 - application, change_request: the two kinds of case so far
 - timeline: the append-only, hash-chained case events
 - issued: documents and e-mails the system issued
+- clock: the time limit of the step a case is in
+- notices: in-app notifications and each official's choice of e-mails
 - event_details: a timeline entry's detail, stored in no language, shown in the reader's
 """
 
@@ -11,6 +13,8 @@ from . import event_details
 from .application import Application
 from .case import Case, CaseProcess, Decision, Material, Outcome
 from .change_request import ChangeKind, ChangeRequest
+from .clock import ClockState, Step, StepClock
+from .notices import Notice, NoticeSettings
 from .issued import CaseDocument, Notification
 from .timeline import Action, AuditChainHead, CaseEvent
 
@@ -24,6 +28,11 @@ __all__ = [
     "CaseProcess",
     "ChangeKind",
     "ChangeRequest",
+    "ClockState",
+    "Notice",
+    "NoticeSettings",
+    "Step",
+    "StepClock",
     "Decision",
     "event_details",
     "Material",

@@ -6,6 +6,7 @@ from issuers import file_structure
 from issuers.models import CardholderCategory, Issuer
 
 from .case import Case, Material, examination_and_review
+from .clock import Step
 from .validators import (
     planned_quantity_validators,
     validate_cardholder_categories,
@@ -36,6 +37,12 @@ class Application(Case):
     LIST_URL = "cases:index"
     DECISIONS = examination_and_review(Status)
     REQUIRED_MATERIALS = tuple(Material.Kind.values)
+    CLOCKED_STEPS = {
+        Status.PROVINCIAL_EXAMINATION: Step.PROVINCIAL_EXAMINATION,
+        Status.MINISTRY_REVIEW: Step.MINISTRY_REVIEW,
+        Status.APPROVED: Step.REGISTRY_FILING,
+    }
+    ACCEPTED_IN = (Status.PROVINCIAL_EXAMINATION, Status.MINISTRY_REVIEW)
 
     # Editable by the applicant while the case is a draft or returned for correction.
     EDITABLE_FIELDS = [

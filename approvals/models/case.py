@@ -78,6 +78,10 @@ class Case(models.Model):
     DECISIONS: dict[str, dict[str, Decision]] = {}
     # the materials (Material.Kind) the kind needs before it can be submitted
     REQUIRED_MATERIALS: tuple[str, ...] = ()
+    # status -> the step (models.clock.Step) whose time limit runs while the case is in it
+    CLOCKED_STEPS: dict[str, str] = {}
+    # the statuses in which a case, on (re)submission, first waits to be accepted (受理)
+    ACCEPTED_IN: tuple[str, ...] = ()
 
     kind = models.CharField(_("kind of case"), max_length=40, editable=False)
     department = models.ForeignKey(
@@ -89,6 +93,15 @@ class Case(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, editable=False)
     status = models.CharField(_("status"), max_length=12, default="draft", editable=False)
+    # When the examining office accepted the (re)submitted case (受理), or it was deemed to.
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, editable=False)
+    current_clock = models.OneToOneField(
+        "approvals.StepClock",
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -143,6 +156,19 @@ class Case(models.Model):
         if self.needs_provincial_examination:
             return status.PROVINCIAL_EXAMINATION
         return status.MINISTRY_REVIEW
+
+    def clocked_step(self) -> str | None:
+        """The step whose time limit runs now: acceptance until the case is accepted."""
+        if self.status in self.ACCEPTED_IN and self.accepted_at is None:
+            return "acceptance"
+        return self.CLOCKED_STEPS.get(self.status)
+
+    def office_for(self, status: str) -> Department:
+        """The office whose step the case is in: its province for the preliminary
+        examination, else the Ministry."""
+        if status == self.specific_class.Status.PROVINCIAL_EXAMINATION:
+            return self.department.examining_department()
+        return Department.objects.ministry()
 
     def submission_problems(self) -> list[str]:
         """What stops the case from being submitted, in the applicant's words."""

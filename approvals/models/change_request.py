@@ -14,6 +14,7 @@ from issuers.models import CardholderCategory, CardSpecification, Issuer
 
 from .application import Application
 from .case import Case, Decision, Outcome, examination_and_review
+from .clock import Step
 from .timeline import Action, CaseEvent
 from .validators import planned_quantity_validators, validate_cardholder_categories
 
@@ -109,6 +110,12 @@ class ChangeRequest(Case):
             Outcome.RETURN: Decision(Status.RETURNED, Action.RETURNED, _("Return for correction")),
         },
     }
+    CLOCKED_STEPS = {
+        Status.PROVINCIAL_EXAMINATION: Step.PROVINCIAL_EXAMINATION,
+        Status.MINISTRY_REVIEW: Step.MINISTRY_REVIEW,
+        Status.AWAITING_ACKNOWLEDGEMENT: Step.ACKNOWLEDGEMENT,
+    }
+    ACCEPTED_IN = (Status.PROVINCIAL_EXAMINATION, Status.MINISTRY_REVIEW)
     OPEN_STATUSES = [
         Status.DRAFT,
         Status.PROVINCIAL_EXAMINATION,

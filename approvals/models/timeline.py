@@ -34,6 +34,17 @@ class Action(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged for the record")
     VERSION_CREATED = "version", _("New registered version in force")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    ACCEPTED = "accepted", _("Accepted (acceptance notice)")
+    DEEMED_ACCEPTED = "deemed", _("Deemed accepted: no answer within the time limit")
+    CLOCK_STARTED = "clock", _("Time limit started")
+    SUSPENDED = "suspended", _("Time limit suspended")
+    RESUMED = "resumed", _("Time limit resumed")
+    EXTENDED = "extended", _("Time limit extended")
+    OVERDUE = "overdue", _("Time limit passed")
+    ASSIGNED = "assigned", _("Task assigned")
+    RELEASED = "released", _("Task released to the queue")
+    REASSIGNED = "reassigned", _("Task reassigned")
+    TAKEN_OVER = "taken_over", _("Task taken over by the substitute")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

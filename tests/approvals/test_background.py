@@ -89,6 +89,10 @@ def test_each_step_tells_the_department_that_acts_next(approved, personas):
     assert told == [
         (f"[SSC approvals] {approved.reference}: Submitted", [personas["zhejiang"].email]),
         (
+            f"[SSC approvals] {approved.reference}: Accepted (acceptance notice).",
+            [personas["hangzhou"].email],
+        ),
+        (
             f"[SSC approvals] {approved.reference}: Passed the provincial examination",
             [personas["ministry"].email],
         ),

@@ -325,7 +325,11 @@ def test_municipal_reapproval_goes_through_the_province_then_the_ministry(client
         Action.EDITED,
         Action.MATERIAL_UPLOADED,
         Action.SUBMITTED,
+        Action.CLOCK_STARTED,  # acceptance, by the province
+        Action.ACCEPTED,  # passing accepts it first
+        Action.CLOCK_STARTED,  # the preliminary examination
         Action.EXAMINATION_PASSED,
+        Action.CLOCK_STARTED,  # the Ministry's re-approval
         Action.APPROVED,
         Action.VERSION_CREATED,
     ]

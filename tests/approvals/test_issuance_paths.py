@@ -44,12 +44,18 @@ def test_municipal_application_goes_through_province_ministry_allocation_and_fil
 
     application.process.refresh_from_db()
     assert application.process.status == PROCESS.DONE
-    assert actions_of(application)[-5:] == [
-        CaseEvent.Action.SUBMITTED,
-        CaseEvent.Action.EXAMINATION_PASSED,
-        CaseEvent.Action.APPROVED,
-        CaseEvent.Action.ISSUER_ID_ALLOCATED,
-        CaseEvent.Action.FILED,
+    Action = CaseEvent.Action
+    assert actions_of(application)[-10:] == [
+        Action.SUBMITTED,
+        Action.CLOCK_STARTED,  # acceptance, by the province
+        Action.ACCEPTED,  # passing accepts it first
+        Action.CLOCK_STARTED,  # the preliminary examination
+        Action.EXAMINATION_PASSED,
+        Action.CLOCK_STARTED,  # the Ministry's decision
+        Action.APPROVED,
+        Action.CLOCK_STARTED,  # filing, and serving the decision
+        Action.ISSUER_ID_ALLOCATED,
+        Action.FILED,
     ]
 
     register = client_for("hangzhou").get("/register/")
