@@ -56,7 +56,7 @@ def visible_tasks(user: User, flow_class: type) -> QuerySet[Task]:
     """Tasks of a flow's cases within the user's jurisdiction, each with its case joined in."""
     return Task.objects.filter(
         case_jurisdiction(user, TASK_CASE), process__flow_class=flow_class
-    ).select_related("process", "owner", f"{TASK_CASE}department")
+    ).select_related("process", "owner", f"{TASK_CASE}department", f"{TASK_CASE}current_clock")
 
 
 def applicant_steps(flow_class: type) -> list[str]:

@@ -17,7 +17,7 @@ from .documents import attachment_response, document_response
 from .flows import ChangeFlow
 from .forms import ChangeRequestForm, SurfaceForm
 from .models import CaseDocument, ChangeRequest
-from .views import case_page, get_own_case, paginate
+from .views import by_time_limit, case_page, get_own_case, paginate
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -32,11 +32,14 @@ def _get(request: HttpRequest, pk: int) -> ChangeRequest:
 
 @login_required
 def change_list(request: HttpRequest) -> HttpResponse:
-    change_requests = visible_cases(request.user, ChangeRequest).select_related(
-        "issuer", "department"
+    change_requests = (
+        visible_cases(request.user, ChangeRequest)
+        .select_related("issuer", "department")
+        .order_by("-created", "-pk")
     )
-    page = paginate(request, change_requests.order_by("-created", "-pk"))
-    return render(request, "approvals/change_list.html", {"change_requests": page})
+    change_requests, listing = by_time_limit(request, change_requests)
+    page = paginate(request, change_requests)
+    return render(request, "approvals/change_list.html", {"change_requests": page, **listing})
 
 
 @login_required

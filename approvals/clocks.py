@@ -37,7 +37,7 @@ from worktime.days import WorkCalendar
 from worktime.models import TimeLimit
 
 from . import tasks
-from .models import Action, Case, CaseEvent, Notice, Step, StepClock
+from .models import Action, Case, CaseEvent, ClockState, Notice, Step, StepClock
 from .recording import ActionRefused, record_event
 
 Kind = Notice.Kind
@@ -123,12 +123,15 @@ def _tell_applicant(case: Case, kind: str, key: str, values: dict) -> None:
     tasks.tell(members_of(case.department), kind, case, key, values)
 
 
+@transaction.atomic
 def accept(case: Case, *, by: AbstractBaseUser) -> StepClock | None:
     """The examining office accepts the case (受理): the acceptance notice goes on the
     timeline and to the applicant, and the examination's own period starts."""
     clock = running_clock(case, lock=True)
     if clock is None or clock.step != Step.ACCEPTANCE:
         raise ActionRefused(_("This case is not awaiting acceptance."))
+    # The step the case is in, as stored under the clock's lock, not as the caller last saw it.
+    case.refresh_from_db(fields=["status", "accepted_at"])
     if department_of(by) != clock.department or case.is_applicant(by):
         raise ActionRefused(_("Only the examining office accepts a case."))
     now = timezone.now()
@@ -346,3 +349,33 @@ def provisional_years() -> list[int]:
     )["latest"]
     last_year = timezone.localdate(latest).year if latest else this_year
     return [year for year in range(this_year, last_year + 1) if year not in loaded]
+
+
+def clock_panel(case: Case, user: AbstractBaseUser) -> dict | None:
+    """What a case or task page shows of the running time limit, and what user may do."""
+    clock = (
+        StepClock.objects.filter(pk=case.current_clock_id).select_related("department").first()
+        if case.current_clock_id
+        else None
+    )
+    if clock is None:
+        return None
+    now = timezone.now()
+    supervisor = is_supervisor(user, clock.department)
+    state = clock.state(now)
+    left = clock.left(now, WorkCalendar.load())
+    return {
+        "clock": clock,
+        "state": state,
+        "state_label": ClockState(state).label,
+        "left": left,
+        "late": -left if left < 0 else 0,
+        "may_accept": clock.step == Step.ACCEPTANCE
+        and department_of(user) == clock.department
+        and not case.is_applicant(user),
+        "may_suspend": supervisor
+        and state != ClockState.SUSPENDED
+        and clock.step != Step.ACCEPTANCE,
+        "may_resume": supervisor and state == ClockState.SUSPENDED,
+        "may_extend": supervisor and clock.may_be_extended,
+    }

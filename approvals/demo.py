@@ -1,16 +1,21 @@
 """Demo data: the personas of the README, and cases in every state, driven through the
 procedure as the officials would (approvals.procedure)."""
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from issuers.divisions import division_for, load_divisions
-from issuers.membership import add_member
+from issuers.membership import add_member, is_supervisor, make_supervisor
 from issuers.models import Department, Issuer
+from worktime.days import WorkCalendar
 
-from . import actions, changes, procedure
+from . import actions, changes, clocks, procedure
 from .flows import ChangeFlow, IssuanceFlow
-from .models import Application, Outcome
+from .models import Application, Case, Outcome
+from .models.clock import day_start
 
 # The published password of the demo users (README); never used outside demo data.
 DEMO_PASSWORD = "demo-password"  # nosec B105
@@ -33,26 +38,49 @@ PERSONAS = {
 }
 
 
+# username: the persona whose department the supervisor heads (extends, suspends, reassigns).
+SUPERVISORS = {
+    "ministry-head": "ministry",
+    "zhejiang-head": "zhejiang",
+    "hangzhou-head": "hangzhou",
+}
+
+
 # A reserved domain (RFC 2606): demo e-mails can never reach anyone.
 DEMO_MAIL_DOMAIN = "ssc-demo.example"
+
+
+def _demo_user(username: str):
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"email": f"{username}@{DEMO_MAIL_DOMAIN}"}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
 
 
 def ensure_personas() -> dict:
     User = get_user_model()
     users = {}
+    departments = {}
     for username, (name, name_en, kind, code) in PERSONAS.items():
         division = division_for(code) if code else None
         department, _ = Department.objects.get_or_create(
             name=name, defaults={"name_en": name_en, "kind": kind, "division": division}
         )
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"email": f"{username}@{DEMO_MAIL_DOMAIN}"}
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        user = _demo_user(username)
         if getattr(user, "membership", None) is None or user.membership.department != department:
             add_member(user, department)
+        users[username] = user
+        departments[username] = department
+    for username, persona in SUPERVISORS.items():
+        user = _demo_user(username)
+        department = departments[persona]
+        if getattr(user, "membership", None) is None:
+            add_member(user, department)
+        if not is_supervisor(user, department):
+            make_supervisor(user, department)
         users[username] = user
     admin, created = User.objects.get_or_create(
         username="admin", defaults={"is_staff": True, "is_superuser": True}
@@ -68,8 +96,16 @@ def seed_cases(users: dict) -> None:
     flow = IssuanceFlow
 
     # Hangzhou has no case: the README's walk-through starts there.
-    # Ningbo: awaiting the Zhejiang examination.
-    procedure.apply(users["ningbo"])
+    # Ningbo: accepted by Zhejiang, its examination suspended for an expert review.
+    ningbo = procedure.apply(users["ningbo"])
+    clocks.accept(ningbo, by=users["zhejiang"])
+    backdate(ningbo, 6)
+    clocks.suspend(
+        ningbo,
+        by=users["zhejiang-head"],
+        reason="卡面防伪设计送专家评审。The card surface's anti-counterfeiting design is with an "
+        "expert review.",
+    )
 
     # Shenzhen: a first application rejected by the Ministry, a second one passed by
     # Guangdong and awaiting the Ministry.
@@ -84,6 +120,9 @@ def seed_cases(users: dict) -> None:
     )
     shenzhen = procedure.apply(users["shenzhen"])
     procedure.decide(shenzhen, flow.provincial_examination, users["guangdong"], Outcome.PASS)
+    # ... where the Ministry's review (accepted once, by Guangdong) is overdue by more than
+    # the escalation margin.
+    backdate(shenzhen, 23)
 
     # Zhejiang itself: returned by the Ministry for correction.
     zhejiang = procedure.apply(users["zhejiang"], planned_quantity=800_000)
@@ -101,6 +140,7 @@ def seed_cases(users: dict) -> None:
         users["guangdong"], contact_person="李华", contact_phone="020-8888 1111"
     )
     procedure.decide(guangdong, flow.ministry_review, users["ministry"], Outcome.PASS)
+    backdate(guangdong, 8)  # its decision to be served within 10 working days: due soon
 
     # Beijing: approved and filed, then changes.
     beijing = procedure.apply(
@@ -142,6 +182,24 @@ def seed_change_requests(users: dict, beijing: Issuer) -> None:
     surface = procedure.request_change(beijing, bureau, description="新版卡面 / new card surface")
     changes.replace_surface(surface, procedure.pdf_upload("surface v2"), by=bureau)
     procedure.submit_change(surface, bureau)
+    clocks.accept(surface, by=ministry)
+    backdate(surface, 15)
+    clocks.extend(
+        surface,
+        by=users["ministry-head"],
+        reason="新卡面须征求发卡银行意见。The issuing banks are consulted on the new surface.",
+    )
+
+
+def backdate(case: Case, working_days: int) -> None:
+    """Make the running step of a demo case look started `working_days` ago (the demo's
+    history is made up; a real clock only ever starts now)."""
+    clock = clocks.running_clock(case)
+    calendar = WorkCalendar.load()
+    clock.counts_from = calendar.subtract_working_days(timezone.localdate(), working_days)
+    clock.started_at = day_start(clock.counts_from) + datetime.timedelta(hours=10)
+    clock.compute(calendar, timezone.now())
+    clock.save()
 
 
 def seed_demo() -> bool:
@@ -151,4 +209,6 @@ def seed_demo() -> bool:
     if Application.objects.filter(department__members__user__username="ningbo").exists():
         return False
     seed_cases(users)
+    # The overdue case's overdue notice and escalation, as the beat would send them.
+    clocks.sweep()
     return True

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from issuers import file_structure
 from issuers.models import CardholderCategory
 
-from .models import Application, ChangeRequest, Decision, Material
+from .models import Application, ChangeRequest, Decision, Material, Notice, NoticeSettings
 
 
 def cardholders_field() -> forms.MultipleChoiceField:
@@ -158,3 +158,75 @@ class NodeForm(forms.Form):
             "ef_type": data["ef_type"],
             "records": data["records"],
         }
+
+
+class ClockReasonForm(forms.Form):
+    """The reason for suspending, resuming or extending a time limit; the applicant reads it."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The applicant sees this reason on the case's timeline."),
+    )
+
+
+class ReassignForm(forms.Form):
+    to = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, colleagues, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = colleagues
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DistributeForm(forms.Form):
+    tasks = forms.MultipleChoiceField(label=_("Tasks"), widget=forms.CheckboxSelectMultiple)
+    colleagues = forms.ModelMultipleChoiceField(
+        label=_("Colleagues"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, tasks, colleagues, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tasks"].choices = tasks
+        self.fields["colleagues"].queryset = colleagues
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_("An active account that belongs to no department yet."),
+    )
+
+
+class AbsenceForm(forms.Form):
+    starts_on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    substitute = forms.ModelChoiceField(label=_("Substitute"), queryset=None)
+    user = forms.ModelChoiceField(label=_("Who is away"), queryset=None)
+
+    def __init__(self, *args, colleagues, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["substitute"].queryset = colleagues
+        self.fields["user"].queryset = colleagues
+
+
+class NoticeSettingsForm(forms.ModelForm):
+    email_kinds = forms.MultipleChoiceField(
+        label=_("Also by e-mail"),
+        choices=Notice.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = NoticeSettings
+        fields = ["language", "email_kinds"]

@@ -5,6 +5,9 @@ a template from the coerced process, and whose filters read the distinct task na
 task table on every page; on a national table each costs more than the list itself.
 """
 
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, MultipleChoiceFilter
@@ -16,7 +19,10 @@ from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from .access import task_queue, visible_tasks
+from issuers.membership import Official
+
+from .access import TASK_CASE, task_queue, visible_tasks
+from .models import ClockState, StepClock
 
 # The session key of viewflow's StoreRequestPathMixin (the "back" link of a task page).
 PIN_LOCATION = "vf-pin-location"
@@ -31,13 +37,20 @@ def human_steps(flow_class: type) -> list[tuple[str, str]]:
     ]
 
 
+CLOCK = f"{TASK_CASE}current_clock__"
+
+
 class OpenTaskFilter(FilterSet):
     flow_task = ChoiceFilter(label=_("Task"))
+    due = ChoiceFilter(label=_("Time limit"), choices=ClockState.choices, method="in_state")
     created = DateRangeFilter()
 
     class Meta:
         model = Task
-        fields = ("flow_task", "created")
+        fields = ("flow_task", "due", "created")
+
+    def in_state(self, queryset, name: str, value: str):
+        return queryset.filter(StepClock.objects.in_state(value, timezone.now(), CLOCK))
 
     def __init__(self, *args, flow_class: type, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -50,7 +63,7 @@ class TaskListFilter(OpenTaskFilter):
 
     class Meta:
         model = Task
-        fields = ("flow_task", "status", "created", "finished")
+        fields = ("flow_task", "due", "status", "created", "finished")
 
 
 class CaseColumn:
@@ -75,19 +88,46 @@ class CaseColumn:
 
     case.short_description = _("Case")
 
+    def due(self, task: Task) -> str:
+        """The due date and state of the case's running time limit."""
+        return render_to_string(
+            "approvals/_due.html", {"clock": task.process.caseprocess.case.current_clock}
+        )
+
+    due.short_description = _("Due")
+    due.orderby_column = F(f"{CLOCK}due_at")
+
 
 class ScopedInboxView(CaseColumn, FlowInboxListView):
-    columns = ("task_id", "task_title", "case", "created")
+    """My tasks, and those of colleagues away whom I stand in for (taken over from the case
+    page)."""
+
+    columns = ("task_id", "task_title", "case", "due", "held_by", "created")
     filterset_class = OpenTaskFilter
 
     @viewprop
     def queryset(self):
         tasks = visible_tasks(self.request.user, self.flow_class)
-        return tasks.filter(owner=self.request.user, status=STATUS.ASSIGNED).order_by("-created")
+        mine = Q(owner=self.request.user) | Q(
+            owner__in=Official.of(self.request.user).stands_in_for
+        )
+        return tasks.filter(mine, status=STATUS.ASSIGNED).order_by("-created")
+
+    def held_by(self, task: Task) -> str:
+        if task.owner_id == self.request.user.pk:
+            return ""
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            _("%(name)s (away)") % {"name": task.owner},
+            task.process.caseprocess.case.get_absolute_url(),
+            _("take over"),
+        )
+
+    held_by.short_description = _("For")
 
 
 class ScopedQueueView(CaseColumn, FlowQueueListView):
-    columns = ("task_id", "task_title", "case", "created")
+    columns = ("task_id", "task_title", "case", "due", "created")
     filterset_class = OpenTaskFilter
 
     @viewprop
@@ -96,7 +136,7 @@ class ScopedQueueView(CaseColumn, FlowQueueListView):
 
 
 class ScopedTaskListView(CaseColumn, DashboardTaskListView):
-    columns = ("task_id", "flow_task", "case", "created", "owner")
+    columns = ("task_id", "flow_task", "case", "due", "created", "owner")
     filterset_class = TaskListFilter
 
     @viewprop

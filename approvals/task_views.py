@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import actions
+from .clocks import clock_panel
 from .forms import CorrectionForm, DecisionForm, FilingForm
 from .models import Case, event_details
 
@@ -32,6 +33,7 @@ def _render(request: HttpRequest, form: Form, **context: object) -> HttpResponse
             "activation": request.activation,
             "case": case,
             "last_correction": event_details.last_correction(case),
+            "clock": clock_panel(case, request.user),
             **context,
         },
     )

@@ -1,31 +1,63 @@
 """Application pages: list, draft editing, materials, submission, detail and documents;
 and what every case page shares (the applicant's own case, open steps, timeline)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from issuers.membership import department_of
+from issuers.membership import Official, department_of
 
-from . import actions, structure_views
+from . import actions, assignments, structure_views
 from .access import C, get_case_for_user, get_material_for_user, visible_cases
+from .clocks import clock_panel
 from .documents import attachment_response, document_response
 from .flows import IssuanceFlow
 from .forms import ApplicationForm, FilingCorrectionForm, MaterialForm
-from .models import Application, Case, CaseDocument, Material, event_details
+from .models import (
+    Application,
+    Case,
+    CaseDocument,
+    ClockState,
+    Material,
+    StepClock,
+    event_details,
+)
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = 50) -> Page:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def by_time_limit(request: HttpRequest, cases: QuerySet[C]) -> tuple[QuerySet[C], dict]:
+    """A case list filtered by the state of its running time limit (?due=overdue|due_soon|
+    on_time|suspended) and sorted by due date (?sort=due); the list's context for both."""
+    due = request.GET.get("due", "")
+    if due in ClockState.values:
+        cases = cases.filter(StepClock.objects.in_state(due, timezone.now(), "current_clock__"))
+    else:
+        due = ""
+    sort = "due" if request.GET.get("sort") == "due" else ""
+    if sort:
+        cases = cases.order_by(F("current_clock__due_at").asc(nulls_last=True), "-pk")
+    kept = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return cases.select_related("current_clock"), {
+        "due_states": ClockState.choices,
+        "current_due": due,
+        "current_sort": sort,
+        "query": urlencode(kept),
+    }
 
 
 def get_own_case(request: HttpRequest, model: type[C], pk: int) -> C:
@@ -51,6 +83,9 @@ def open_tasks(case: Case, user: object) -> list[dict]:
                 "task": task,
                 "can_assign": node.can_assign(user, task),
                 "can_execute": node.can_execute(user, task),
+                "may_distribute": not getattr(node, "applicant_side", False)
+                and assignments.may_distribute(user, task),
+                "may_take_over": task.owner_id in Official.of(user).stands_in_for,
                 "assign_url": node.reverse("assign", args=[process.pk, task.pk]),
                 "execute_url": node.reverse("execute", args=[process.pk, task.pk]),
             }
@@ -67,6 +102,7 @@ def case_page(request: HttpRequest, case: Case) -> dict:
             for event in case.events.select_related("actor")
         ],
         "tasks": open_tasks(case, request.user),
+        "clock": clock_panel(case, request.user),
         "reasons": case.last_reasons(),
         "may_edit": is_own and case.is_editable,
         "may_submit": is_own and case.status == case.Status.DRAFT,
@@ -85,6 +121,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Application.Status.values:
         applications = applications.filter(status=status)
+    applications, listing = by_time_limit(request, applications)
     department = department_of(request.user)
     try:
         actions.refuse_second_application(actions.applicant_department(request.user))
@@ -105,6 +142,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "may_apply": may_apply,
             "why_not_apply": why_not_apply,
             "department": department,
+            **listing,
         },
     )
 

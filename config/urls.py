@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
-from approvals import change_views, register_views
+from approvals import change_views, clock_views, notice_views, register_views, team_views
 from approvals import views as case_views
 from approvals.flows import ChangeFlow, IssuanceFlow
 from approvals.viewsets import ScopedFlowViewset
@@ -33,6 +33,8 @@ cases = Application(
         path("<int:pk>/decision.pdf", case_views.decision_letter, name="decision_letter"),
         path("<int:pk>/filing-form.pdf", case_views.filing_form, name="filing_form"),
         path("<int:pk>/filing/correct/", case_views.filing_correction, name="filing_correction"),
+        path("<int:pk>/accept/", clock_views.accept, name="accept"),
+        path("<int:pk>/time-limit/<str:what>/", clock_views.change_clock, name="clock"),
     ],
 )
 
@@ -81,6 +83,38 @@ changes = Application(
     ],
 )
 
+team = Application(
+    app_name="team",
+    title=_("My department"),
+    icon="groups",
+    menu_template_name=None,
+    urlpatterns=[
+        path("", team_views.team, name="index"),
+        path("members/add/", team_views.add_member, name="add_member"),
+        path("members/<int:user_pk>/remove/", team_views.remove_member, name="remove_member"),
+        path("members/<int:user_pk>/supervisor/", team_views.supervisor_role, name="supervisor"),
+        path("absences/", team_views.record_absence, name="absence"),
+        path("absences/<int:pk>/end/", team_views.end_absence, name="end_absence"),
+        path("distribute/", team_views.distribute, name="distribute"),
+        path("tasks/<int:task_pk>/release/", clock_views.release, name="release"),
+        path("tasks/<int:task_pk>/reassign/", clock_views.reassign, name="reassign"),
+        path("tasks/<int:task_pk>/take-over/", clock_views.take_over, name="take_over"),
+    ],
+)
+
+notices = Application(
+    app_name="notices",
+    title=_("Notifications"),
+    icon="notifications",
+    menu_template_name=None,
+    urlpatterns=[
+        path("", notice_views.notice_list, name="index"),
+        path("<int:pk>/open/", notice_views.notice_open, name="open"),
+        path("read-all/", notice_views.notice_read_all, name="read_all"),
+        path("settings/", notice_views.notice_settings, name="settings"),
+    ],
+)
+
 site = Site(
     title=_("SSC issuance approval"),
     viewsets=[
@@ -91,6 +125,8 @@ site = Site(
         register,
         changes,
         ScopedFlowViewset(ChangeFlow, app_name="change", icon="edit_note", title=_("Change tasks")),
+        team,
+        notices,
     ],
 )
 

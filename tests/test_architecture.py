@@ -26,6 +26,10 @@ APPROVAL_LAYERS = [
     {"approvals.procedure", "approvals.task_lists"},
     {
         "approvals.structure_views",
+        "approvals.clock_views",
+        "approvals.team_views",
+        "approvals.notice_views",
+        "approvals.context_processors",
         "approvals.views",
         "approvals.change_views",
         "approvals.register_views",

@@ -14,8 +14,8 @@ from .application import Application
 from .case import Case, CaseProcess, Decision, Material, Outcome
 from .change_request import ChangeKind, ChangeRequest
 from .clock import ClockState, Step, StepClock
-from .notices import Notice, NoticeSettings
 from .issued import CaseDocument, Notification
+from .notices import Notice, NoticeSettings
 from .timeline import Action, AuditChainHead, CaseEvent
 
 __all__ = [

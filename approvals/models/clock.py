@@ -172,6 +172,11 @@ class StepClock(models.Model):
             return ClockState.DUE_SOON
         return ClockState.ON_TIME
 
+    @property
+    def current_state(self) -> ClockState:
+        """The state now (for lists, which show many clocks at one moment)."""
+        return ClockState(self.state(timezone.now()))
+
     def left(self, now: datetime.datetime, calendar: WorkCalendar) -> int:
         """Working days (or hours) left: after today up to the due date; negative when late."""
         if self.in_days:

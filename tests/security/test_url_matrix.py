@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from approvals.demo import ensure_personas
 from approvals.flows import ChangeFlow, IssuanceFlow
-from approvals.models import Application, ChangeRequest
+from approvals.models import Application, ChangeRequest, Notice
 from issuers.models import Issuer
 from tests.helpers import changed, filed_issuer
 
@@ -123,6 +123,49 @@ CASE_ROWS = [
     ("POST", "change:process_chart", READ_ONLY_POST),
     ("GET", "change:process_cancel", REFUSED),
     ("POST", "change:process_cancel", REFUSED),
+    # The change awaits Zhejiang's acceptance: Zhejiang accepts; whoever else sees it is sent
+    # back to the case with the refusal.
+    ("GET", "cases:accept", POST_ONLY),
+    ("POST", "cases:accept", row(302, 302, 404, 404, 302, 302, 302)),
+    # Suspending a time limit is a supervisor's; none of these personas is one.
+    ("GET", "cases:clock", REFUSED),
+    ("POST", "cases:clock", REFUSED),
+]
+
+# My department's page: every member sees it (the superuser belongs to none); only its
+# supervisors change it, and to everyone else its changing URLs do not exist.
+MEMBERS = row(302, 200, 200, 200, 200, 200, 404)
+TEAM_ROWS = [
+    ("GET", "team:index", MEMBERS),
+    *(
+        (method, name, POST_ONLY if method == "GET" else NOBODY)
+        for name in (
+            "team:add_member",
+            "team:remove_member",
+            "team:supervisor",
+            "team:end_absence",
+            "team:distribute",
+        )
+        for method in ("GET", "POST")
+    ),
+    # Anyone may record an absence (their own); an empty form goes back with the problems.
+    ("GET", "team:absence", POST_ONLY),
+    ("POST", "team:absence", row(302, 302, 302, 302, 302, 302, 404)),
+    # The change's open task waits in Zhejiang's queue: nothing to release; only supervisors
+    # reassign; taking over refuses (nobody holds it) and goes back to the case.
+    ("GET", "team:release", NOBODY),
+    ("POST", "team:release", NOBODY),
+    ("GET", "team:reassign", NOBODY),
+    ("POST", "team:reassign", NOBODY),
+    ("GET", "team:take_over", POST_ONLY),
+    ("POST", "team:take_over", row(302, 302, 404, 404, 302, 302, 302)),
+    ("GET", "notices:index", SIGNED_IN),
+    ("GET", "notices:open", POST_ONLY),
+    ("POST", "notices:open", APPLICANT_SENT_BACK),  # a notice of Hangzhou's, nobody else's
+    ("GET", "notices:read_all", POST_ONLY),
+    ("POST", "notices:read_all", SIGNED_IN_REDIRECT),
+    ("GET", "notices:settings", SIGNED_IN),
+    ("POST", "notices:settings", SIGNED_IN),  # an empty form shows its errors
 ]
 
 PAGE_ROWS = [
@@ -249,6 +292,7 @@ RULES = [
     (r"^(cases|changes|register):[a-z_]+$", "CASE_ROWS"),
     (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "CASE_ROWS"),
     (r"^(issuance|change):[a-z_]+:[a-z]+$", "NODE_ROWS"),
+    (r"^(team|notices):[a-z_]+$", "TEAM_ROWS"),
 ]
 
 
@@ -264,6 +308,11 @@ def test_every_url_pattern_is_in_the_matrix():
 def test_every_case_url_has_a_row():
     case_names = {name for name in all_url_names() if rule_for(name) == "CASE_ROWS"}
     assert case_names == {name for _, name, _ in CASE_ROWS}
+
+
+def test_every_team_url_has_a_row():
+    team_names = {name for name in all_url_names() if rule_for(name) == "TEAM_ROWS"}
+    assert team_names == {name for _, name, _ in TEAM_ROWS}
 
 
 @dataclass
@@ -309,6 +358,29 @@ class World:
             "change:process_detail": f"/change/{change.process.pk}/",
             "change:process_chart": f"/change/{change.process.pk}/chart/",
             "change:process_cancel": f"/change/{change.process.pk}/cancel/",
+            "cases:accept": f"/cases/{change.pk}/accept/",
+            "cases:clock": f"/cases/{change.pk}/time-limit/suspend/",
+        }[name]
+
+    def team_url(self, name: str) -> str:
+        member = self.clients["hangzhou"].session["_auth_user_id"]
+        task = self.change.process.task_set.get(flow_task=ChangeFlow.provincial_examination)
+        notice = Notice.objects.filter(user__username="hangzhou").first()
+        return {
+            "team:index": "/team/",
+            "team:add_member": "/team/members/add/",
+            "team:remove_member": f"/team/members/{member}/remove/",
+            "team:supervisor": f"/team/members/{member}/supervisor/",
+            "team:absence": "/team/absences/",
+            "team:end_absence": "/team/absences/999999/end/",
+            "team:distribute": "/team/distribute/",
+            "team:release": f"/team/tasks/{task.pk}/release/",
+            "team:reassign": f"/team/tasks/{task.pk}/reassign/",
+            "team:take_over": f"/team/tasks/{task.pk}/take-over/",
+            "notices:index": "/notices/",
+            "notices:open": f"/notices/{notice.pk}/open/",
+            "notices:read_all": "/notices/read-all/",
+            "notices:settings": "/notices/settings/",
         }[name]
 
     def task_url(self, flow: type, node_name: str, action: str) -> str:
@@ -373,6 +445,15 @@ def test_case_url(world, db, method, name, expected):
     assert world.change.status == ChangeRequest.Status.PROVINCIAL_EXAMINATION
     world.application.refresh_from_db()
     assert world.application.status == Application.Status.FILED
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "expected"),
+    TEAM_ROWS,
+    ids=[f"{method} {name}" for method, name, _ in TEAM_ROWS],
+)
+def test_team_url(world, db, method, name, expected):
+    assert statuses(method, world.team_url(name), world) == expected
 
 
 @pytest.mark.parametrize(
