@@ -39,12 +39,15 @@ from worktime.models import TimeLimit
 from . import tasks
 from .models import Action, Case, CaseEvent, ClockState, Notice, Step, StepClock
 from .recording import ActionRefused, record_event
+from .statutory_limits import defaults_for
 
 Kind = Notice.Kind
 
 
 def limit_for(case: Case, step: str) -> TimeLimit:
-    return TimeLimit.objects.get(step=f"{case.kind}.{step}")
+    """The step's limit as set in the admin (the statutory default if its row is missing)."""
+    key = f"{case.kind}.{step}"
+    return TimeLimit.objects.get_or_create(step=key, defaults=defaults_for(key))[0]
 
 
 def running_clock(case: Case, *, lock: bool = False) -> StepClock | None:

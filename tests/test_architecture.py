@@ -15,7 +15,13 @@ PACKAGES = ("approvals", "issuers", "worktime", "config")
 
 # approvals, bottom to top: a module may import its own layer and the layers below it.
 APPROVAL_LAYERS = [
-    {"approvals.models", "approvals.uploads", "approvals.locks", "approvals.apps"},
+    {
+        "approvals.models",
+        "approvals.uploads",
+        "approvals.locks",
+        "approvals.apps",
+        "approvals.statutory_limits",
+    },
     {"approvals.access", "approvals.audit", "approvals.documents", "approvals.notifications"},
     {"approvals.tasks"},
     {"approvals.recording"},
