@@ -244,12 +244,13 @@ def record_decision(
             _("Please give the reasons for returning or rejecting."), field="reasons"
         )
     awaiting_acceptance = step in case.ACCEPTED_IN and case.accepted_at is None
-    if awaiting_acceptance and decision.action != Action.RETURNED:
+    supplement = awaiting_acceptance and decision.action == Action.RETURNED
+    if awaiting_acceptance and not supplement:
         # Deciding on the merits accepts the case first (art. 32); a return before
         # acceptance is the notice to supplement, the status stays unaccepted.
         clocks.accept(case, by=by)
     before = set_status(case, decision.status)
-    detail = CaseEvent.pack_detail({"t": "supplement"}) if awaiting_acceptance else ""
+    detail = CaseEvent.pack_detail({"t": "supplement"}) if supplement else ""
     record_event(case, decision.action, by=by, status_before=before, reason=reasons, detail=detail)
     clocks.follow(case)
 

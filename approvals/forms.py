@@ -204,6 +204,7 @@ class AddMemberForm(forms.Form):
 
 
 class AbsenceForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Who is away"), queryset=None)
     starts_on = forms.DateField(
         label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -211,7 +212,6 @@ class AbsenceForm(forms.Form):
         label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     substitute = forms.ModelChoiceField(label=_("Substitute"), queryset=None)
-    user = forms.ModelChoiceField(label=_("Who is away"), queryset=None)
 
     def __init__(self, *args, colleagues, **kwargs) -> None:
         super().__init__(*args, **kwargs)

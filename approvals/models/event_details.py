@@ -7,13 +7,19 @@ wrote it. Entries written before this, or whose detail is plain data (an issuer 
 reference), are shown as stored.
 """
 
+import datetime
 import json
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from worktime.models import TimeLimit
 
 from .case import Case, Material
 from .change_request import ChangeKind, kind_labels
+from .clock import Step
 from .timeline import Action, CaseEvent
 
 VALUE_LENGTH = 40
@@ -62,7 +68,34 @@ def shown(event: CaseEvent, case: Case) -> str:
     if kind == "route":
         route = ChangeKind.Route(detail["route"]).label if detail["route"] else ""
         return f"{route}: {kind_labels(detail['kinds'])}"
+    if kind == "clock":
+        return _clock(detail)
+    if kind == "deemed":
+        return _("Counted as accepted from the day the application was received (art. 32).")
+    if kind == "supplement":
+        return _("Notice to supplement, before acceptance (art. 32).")
+    if kind == "assign":
+        if "for" in detail:
+            return _("for %(name)s") % {"name": detail["for"]}
+        return f"{detail.get('from', '-')} → {detail.get('to', '-')}"
     return event.detail
+
+
+def _clock(detail: dict) -> str:
+    step = Step(detail["step"]).label if detail["step"] in Step.values else detail["step"]
+    due = formats.date_format(datetime.date.fromisoformat(detail["due"]))
+    if detail.get("u") == TimeLimit.Unit.HOURS:
+        limit = ngettext("%(n)s hour", "%(n)s hours", detail["n"]) % {"n": detail["n"]}
+    else:
+        limit = ngettext("%(n)s working day", "%(n)s working days", detail["n"]) % {
+            "n": detail["n"]
+        }
+    text = _("%(step)s: %(limit)s, due %(due)s") % {"step": step, "limit": limit, "due": due}
+    if "d" in detail:
+        text += "; " + _("%(days)s suspended, not counted") % {"days": detail["d"]}
+    if detail.get("prov"):
+        text += " (" + _("provisional calendar") + ")"
+    return text
 
 
 def last_correction(case: Case) -> dict | None:

@@ -91,6 +91,8 @@ def test_deciding_on_the_merits_before_acceptance_accepts_first(personas):
     application = passed_examination(personas, "hangzhou")
     history = actions_of(application)
     assert history.index(Action.ACCEPTED) < history.index(Action.EXAMINATION_PASSED)
+    # A decision on the merits is no notice to supplement.
+    assert application.events.get(action=Action.EXAMINATION_PASSED).detail == ""
     # Accepted once, by the province: the Ministry's own period starts at once.
     review = running(application)
     assert review.step == Step.MINISTRY_REVIEW
