@@ -130,3 +130,17 @@ def test_the_sweep_reads_only_the_clocks_whose_alarm_has_come(
     # running clocks.
     with django_assert_max_num_queries(6):
         assert clocks.sweep(timezone.now()) == {}
+
+
+def test_a_clock_met_again_with_a_stale_alarm_time_fires_nothing_twice(personas):
+    """Each alarm remembers that it fired: a clock swept again (its next alarm time stale, as
+    after a recomputation racing a sweep) sends nothing a second time."""
+    application, clock = examination_of(personas)
+    late = clock.escalate_at + MINUTE
+    clocks.sweep(clock.remind_at + MINUTE)
+    StepClock.objects.filter(pk=clock.pk).update(next_alarm_at=clock.remind_at)
+    assert clocks.sweep(clock.remind_at + 2 * MINUTE) == {}
+    assert clocks.sweep(late) == {"overdue": 1, "escalation": 1}
+    StepClock.objects.filter(pk=clock.pk).update(next_alarm_at=clock.remind_at)
+    assert clocks.sweep(late) == {}
+    assert application.events.filter(action=Action.OVERDUE).count() == 1
