@@ -146,14 +146,16 @@ def test_a_worker_issues_the_documents_and_sends_the_mail_of_a_case(
     assert kinds == {CaseDocument.Kind.DECISION_LETTER, CaseDocument.Kind.FILING_FORM}
     for document in application.documents.all():
         assert document.file.read(5) == b"%PDF-"
-    assert len(mails(worker_env)) == 4
-    # Submission told the province, its examination the Ministry, approval and filing the bureau.
+    # The four events' e-mails and the acceptance notice's (a notice of the bell, mailed too).
+    wait_until(lambda: len(mails(worker_env)) == 5, "the e-mails")
+    # Submission told the province, its examination the Ministry, approval and filing the bureau
+    # (each department: its official and its supervisor).
     recipients = [n.recipients for n in Notification.objects.order_by("event__sequence")]
     assert recipients == [
-        "zhejiang@ssc-demo.example",
-        "ministry@ssc-demo.example",
-        "hangzhou@ssc-demo.example",
-        "hangzhou@ssc-demo.example",
+        "zhejiang-head@ssc-demo.example, zhejiang@ssc-demo.example",
+        "ministry-head@ssc-demo.example, ministry@ssc-demo.example",
+        "hangzhou-head@ssc-demo.example, hangzhou@ssc-demo.example",
+        "hangzhou-head@ssc-demo.example, hangzhou@ssc-demo.example",
     ]
 
 
@@ -178,4 +180,5 @@ def test_a_task_cut_off_by_a_killed_worker_is_done_once_after_a_restart(
     assert application.documents.get().kind == CaseDocument.Kind.DECISION_LETTER
     documents = Path(worker_env["MEDIA_ROOT"]) / "documents"
     assert len([p for p in documents.rglob("*") if p.is_file()]) == 1
-    assert len(mails(worker_env)) == 2
+    # Submission, acceptance (on the Ministry's decision) and approval, each once.
+    assert len(mails(worker_env)) == 3
