@@ -70,6 +70,13 @@ def _scoped(
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
+def due(clock) -> str:
+    """The due column the app's lists show: due date and state of the running time limit."""
+    if clock is None or clock.stopped_at is not None:
+        return ""
+    return f"{clock.due_date} {clock.current_state.label}"
+
+
 def _page(request: HttpRequest, queryset: QuerySet, per_page: int, rows, title: str):
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     page.object_list = [rows(obj) for obj in page.object_list]
@@ -80,7 +87,9 @@ def _page(request: HttpRequest, queryset: QuerySet, per_page: int, rows, title: 
 def cases(request: HttpRequest) -> HttpResponse:
     """Stands in for /cases/ (approvals.views.case_list)."""
     queryset = _scoped(
-        Application.objects.select_related("department__division", "issuer"), "", request
+        Application.objects.select_related("department__division", "issuer", "current_clock"),
+        "",
+        request,
     ).order_by("-created", "-pk")
 
     def row(application: Application) -> tuple:
@@ -90,6 +99,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             application.department,
             application.department.division,
             application.get_status_display(),
+            due(application.current_clock),
             issuer.issuer_id if issuer else "",
             application.created.date(),
         )
@@ -121,11 +131,20 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def _task_row(task: Task) -> tuple:
-    return (f"#{task.process_id}/{task.pk}", task.flow_task.name, task.status, task.created)
+    case = task.process.caseprocess.case
+    return (
+        f"#{task.process_id}/{task.pk}",
+        task.flow_task.name,
+        task.status,
+        due(case.current_clock),
+        task.created,
+    )
 
 
 def _issuance_tasks() -> QuerySet:
-    return Task.objects.filter(process__flow_class=IssuanceFlow).select_related("process")
+    return Task.objects.filter(process__flow_class=IssuanceFlow).select_related(
+        "process", "process__caseprocess__case__current_clock"
+    )
 
 
 @login_required

@@ -720,6 +720,7 @@ def seed(applications: int) -> dict:
                     flush=True,
                 )
         issuers = write_issuers(writer.approvals, approved_rows)
+        write_clocks()
         for table in (
             "approvals_case",
             "viewflow_process",
@@ -748,6 +749,61 @@ def seed(applications: int) -> dict:
     return {**counts, "seconds": round(time.perf_counter() - started, 1)}
 
 
+# The time limit of each open case's step, as approvals.clocks would have started it with its
+# open task: 20 working days (about 28 calendar days; 10 for the filing), reminder 3 working
+# days before, escalation 2 after; alarms before the seed's end have fired. One case in 33 is
+# suspended. The lists join it (`current_clock`) and show its due date and state.
+END_SQL = f"'{END.isoformat()}'::timestamptz"
+CLOCKS_SQL = f"""
+INSERT INTO approvals_stepclock (
+    case_id, step, department_id, started_at, counts_from, amount, unit, extension_allowed,
+    remind_before, escalate_after, legal_basis, suspended_since, suspension_reason,
+    suspended_days, extended_by, extension_reason, due_at, remind_at, escalate_at, provisional,
+    reminded_at, overdue_at, escalated_at, next_alarm_at, calendar_version
+)
+SELECT c.id, x.step, t.owner_permission_obj_pk::int, t.created, t.created::date, x.days,
+       'days', CASE WHEN x.step = 'ministry_review' THEN 10 ELSE 0 END, 3, 2, '',
+       CASE WHEN c.id % 33 = 0 THEN t.created + interval '5 days' END,
+       CASE WHEN c.id % 33 = 0 THEN 'expert review' ELSE '' END, 0, 0, '',
+       x.due, x.due - interval '4 days', x.due + interval '3 days', false,
+       CASE WHEN x.due - interval '4 days' <= {END_SQL} THEN x.due - interval '4 days' END,
+       CASE WHEN x.due <= {END_SQL} THEN x.due END,
+       CASE WHEN x.due + interval '3 days' <= {END_SQL} THEN x.due + interval '3 days' END,
+       CASE WHEN c.id % 33 = 0 THEN NULL
+            WHEN x.due - interval '4 days' > {END_SQL} THEN x.due - interval '4 days'
+            WHEN x.due > {END_SQL} THEN x.due
+            WHEN x.due + interval '3 days' > {END_SQL} THEN x.due + interval '3 days'
+       END,
+       0
+FROM approvals_case c
+JOIN approvals_caseprocess cp ON cp.case_id = c.id
+JOIN viewflow_task t ON t.process_id = cp.process_ptr_id
+    AND t.flow_task_type = 'HUMAN' AND t.status IN ('NEW', 'ASSIGNED')
+CROSS JOIN LATERAL (
+    SELECT CASE c.status WHEN 'examination' THEN 'provincial_examination'
+                         WHEN 'review' THEN 'ministry_review' ELSE 'registry_filing' END AS step,
+           CASE c.status WHEN 'approved' THEN 10 ELSE 20 END AS days,
+           t.created + CASE c.status WHEN 'approved' THEN interval '14 days'
+                                     ELSE interval '28 days' END AS due
+) x
+WHERE c.status IN ('examination', 'review', 'approved')
+"""  # noqa: S608 - constants only
+
+
+def write_clocks() -> int:
+    """A running clock for every open case in a step with a time limit."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(CLOCKS_SQL)
+        count = cursor.rowcount
+        cursor.execute(
+            "UPDATE approvals_case c SET current_clock_id = k.id FROM approvals_stepclock k "
+            "WHERE k.case_id = c.id AND k.stopped_at IS NULL"
+        )
+    return count
+
+
 def row_counts() -> dict[str, int]:
     """Rows per table the lists read (exact counts: the database is ours)."""
     from django.db import connection
@@ -764,6 +820,7 @@ def row_counts() -> dict[str, int]:
         "task_previous": "viewflow_task_previous",
         "issuers": "issuers_issuer",
         "card specifications": "issuers_cardspecification",
+        "running clocks": "approvals_stepclock",
         "case events": "approvals_caseevent",
     }
     counts = {}
