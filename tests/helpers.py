@@ -12,9 +12,11 @@ Two ways to take a case through the procedure:
 
 import datetime
 import io
+import threading
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -274,3 +276,28 @@ def png_upload(name: str = "surface.png", colour: tuple = (200, 16, 46)) -> Simp
     buffer = io.BytesIO()
     Image.new("RGB", (8, 5), colour).save(buffer, "PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), "image/png")
+
+
+def race(*calls) -> list:
+    """Run each call in its own thread, all released together; returns results or exceptions
+    (PostgreSQL tests: each thread has its own connection, closed when it ends)."""
+    results: list = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def worker(index: int) -> None:
+        try:
+            start.wait(timeout=10)
+            results[index] = calls[index]()
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    assert not [r for r in results if isinstance(r, Exception)], results
+    return results

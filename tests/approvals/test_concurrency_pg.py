@@ -31,6 +31,7 @@ from tests.helpers import (
     decide,
     filed_issuer,
     open_task,
+    race,
     task_url,
 )
 
@@ -40,30 +41,6 @@ pytestmark = pytest.mark.skipif(
 
 SLOW = 0.5  # seconds spent inside the locked section, so the requests really overlap
 FRIENDLY_409 = "Someone else is acting on this case"
-
-
-def race(*calls) -> list:
-    """Run each call in its own thread, all released together; returns results or exceptions."""
-    results: list = [None] * len(calls)
-    start = threading.Barrier(len(calls))
-
-    def worker(index: int) -> None:
-        try:
-            start.wait(timeout=10)
-            results[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - the test reports it
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert not [r for r in results if isinstance(r, Exception)], results
-    return results
 
 
 def slow_down(monkeypatch, owner, name: str) -> None:

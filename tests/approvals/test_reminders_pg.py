@@ -3,42 +3,18 @@ none, so the module is skipped there). Each sweep handles a clock in its own tra
 under the clock's row lock and re-reads it there; a notice is unique per user and key."""
 
 import datetime
-import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from approvals import clocks
 from approvals.models import Action, CaseEvent, Notice, StepClock
-from tests.helpers import applied
+from tests.helpers import applied, race
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL"
 )
-
-
-def race(*calls) -> list:
-    results: list = [None] * len(calls)
-    start = threading.Barrier(len(calls))
-
-    def worker(index: int) -> None:
-        try:
-            start.wait(timeout=10)
-            results[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - the test reports it
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert not [r for r in results if isinstance(r, Exception)], results
-    return results
 
 
 @pytest.mark.parametrize("slow", [False, True], ids=["fast", "slow-fire"])
