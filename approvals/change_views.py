@@ -11,13 +11,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from issuers.access import visible_issuers
 
 from . import changes, structure_views
-from .access import get_case_for_user, visible_cases
+from .access import get_case_for_user
 from .actions import ActionRefused, update_case
 from .documents import attachment_response, document_response
 from .flows import ChangeFlow
 from .forms import ChangeRequestForm, SurfaceForm
 from .models import CaseDocument, ChangeRequest
-from .views import by_time_limit, case_page, get_own_case, paginate
+from .search import CaseListing, paginate
+from .views import case_page, get_own_case
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -32,14 +33,11 @@ def _get(request: HttpRequest, pk: int) -> ChangeRequest:
 
 @login_required
 def change_list(request: HttpRequest) -> HttpResponse:
-    change_requests = (
-        visible_cases(request.user, ChangeRequest)
-        .select_related("issuer", "department")
-        .order_by("-created", "-pk")
+    listing = CaseListing(request, ChangeRequest)
+    page = paginate(request, listing.cases)
+    return render(
+        request, "approvals/change_list.html", {"change_requests": page, "listing": listing}
     )
-    change_requests, listing = by_time_limit(request, change_requests)
-    page = paginate(request, change_requests)
-    return render(request, "approvals/change_list.html", {"change_requests": page, **listing})
 
 
 @login_required

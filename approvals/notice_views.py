@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from .forms import NoticeSettingsForm
 from .models import Notice
 from .notifications import settings_of
-from .views import paginate
+from .search import paginate
 
 
 @login_required

@@ -12,17 +12,17 @@ from issuers.models import CardSpecification
 
 from .documents import attachment_response
 from .models import ChangeRequest
-from .views import paginate
+from .search import IssuerListing, paginate
 
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    issuers = (
-        visible_issuers(request.user)
-        .select_related("department", "division", "application")
-        .defer("application__file_structure")  # a tree of JSON the register never shows
+    listing = IssuerListing(request)
+    return render(
+        request,
+        "approvals/register/index.html",
+        {"issuers": paginate(request, listing.issuers), "listing": listing},
     )
-    return render(request, "approvals/register/index.html", {"issuers": paginate(request, issuers)})
 
 
 @login_required

@@ -10,7 +10,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, MultipleChoiceFilter
+from django_filters import (
+    CharFilter,
+    ChoiceFilter,
+    DateRangeFilter,
+    FilterSet,
+    MultipleChoiceFilter,
+)
 from viewflow.utils import viewprop
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow.views import DashboardTaskListView, FlowInboxListView, FlowQueueListView
@@ -23,6 +29,7 @@ from issuers.membership import Official
 
 from .access import TASK_CASE, task_queue, visible_tasks
 from .models import ClockState, StepClock
+from .search import case_search
 
 # The session key of viewflow's StoreRequestPathMixin (the "back" link of a task page).
 PIN_LOCATION = "vf-pin-location"
@@ -41,13 +48,21 @@ CLOCK = f"{TASK_CASE}current_clock__"
 
 
 class OpenTaskFilter(FilterSet):
+    q = CharFilter(label=_("Search"), method="search")
     flow_task = ChoiceFilter(label=_("Task"))
     due = ChoiceFilter(label=_("Time limit"), choices=ClockState.choices, method="in_state")
     created = DateRangeFilter()
 
     class Meta:
         model = Task
-        fields = ("flow_task", "due", "created")
+        fields = ("q", "flow_task", "due", "created")
+
+    def search(self, queryset, name: str, value: str):
+        """The case of the task, found as on the case lists."""
+        if not value.strip():
+            return queryset
+        kinds = ("application__issuer", "changerequest__issuer")
+        return queryset.filter(case_search(value, TASK_CASE, kinds))
 
     def in_state(self, queryset, name: str, value: str):
         return queryset.filter(StepClock.objects.in_state(value, timezone.now(), CLOCK))
@@ -63,7 +78,7 @@ class TaskListFilter(OpenTaskFilter):
 
     class Meta:
         model = Task
-        fields = ("flow_task", "due", "status", "created", "finished")
+        fields = ("q", "flow_task", "due", "status", "created", "finished")
 
 
 class CaseColumn:

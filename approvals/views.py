@@ -1,17 +1,12 @@
 """Application pages: list, draft editing, materials, submission, detail and documents;
 and what every case page shares (the applicant's own case, open steps, timeline)."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
@@ -20,44 +15,13 @@ from viewflow.workflow.status import STATUS
 from issuers.membership import Official, department_of
 
 from . import actions, assignments, structure_views
-from .access import C, get_case_for_user, get_material_for_user, visible_cases
+from .access import C, get_case_for_user, get_material_for_user
 from .clocks import clock_panel
 from .documents import attachment_response, document_response
 from .flows import IssuanceFlow
 from .forms import ApplicationForm, FilingCorrectionForm, MaterialForm
-from .models import (
-    Application,
-    Case,
-    CaseDocument,
-    ClockState,
-    Material,
-    StepClock,
-    event_details,
-)
-
-
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = 50) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def by_time_limit(request: HttpRequest, cases: QuerySet[C]) -> tuple[QuerySet[C], dict]:
-    """A case list filtered by the state of its running time limit (?due=overdue|due_soon|
-    on_time|suspended) and sorted by due date (?sort=due); the list's context for both."""
-    due = request.GET.get("due", "")
-    if due in ClockState.values:
-        cases = cases.filter(StepClock.objects.in_state(due, timezone.now(), "current_clock__"))
-    else:
-        due = ""
-    sort = "due" if request.GET.get("sort") == "due" else ""
-    if sort:
-        cases = cases.order_by(F("current_clock__due_at").asc(nulls_last=True), "-pk")
-    kept = {k: v for k, v in request.GET.items() if k != "page" and v}
-    return cases.select_related("current_clock"), {
-        "due_states": ClockState.choices,
-        "current_due": due,
-        "current_sort": sort,
-        "query": urlencode(kept),
-    }
+from .models import Application, Case, CaseDocument, Material, event_details
+from .search import CaseListing, paginate
 
 
 def get_own_case(request: HttpRequest, model: type[C], pk: int) -> C:
@@ -111,17 +75,7 @@ def case_page(request: HttpRequest, case: Case) -> dict:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    applications = (
-        visible_cases(request.user, Application)
-        .select_related("department__division", "issuer")
-        # The applied-for file structure is a tree of JSON the list never shows.
-        .defer("file_structure")
-        .order_by("-created", "-pk")
-    )
-    status = request.GET.get("status", "")
-    if status in Application.Status.values:
-        applications = applications.filter(status=status)
-    applications, listing = by_time_limit(request, applications)
+    listing = CaseListing(request, Application)
     department = department_of(request.user)
     try:
         actions.refuse_second_application(actions.applicant_department(request.user))
@@ -136,13 +90,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "approvals/case_list.html",
         {
-            "applications": paginate(request, applications),
-            "statuses": Application.Status.choices,
-            "current_status": status,
+            "applications": paginate(request, listing.cases),
+            "listing": listing,
             "may_apply": may_apply,
             "why_not_apply": why_not_apply,
             "department": department,
-            **listing,
         },
     )
 

@@ -43,5 +43,27 @@ def jurisdiction(
     return own
 
 
+def visible_departments(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Department]:
+    """The departments whose records user may see (the same rule as `jurisdiction`): what a
+    list may offer to filter by without naming a department the user could not open."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return Department.objects.all()
+    department = department_of(user)
+    if department is None:
+        return Department.objects.none()
+    if department.kind == Department.Kind.MINISTRY:
+        return Department.objects.all()
+    own = Q(pk=department.pk)
+    if department.kind == Department.Kind.PROVINCIAL:
+        return Department.objects.filter(
+            own
+            | Q(
+                kind=Department.Kind.MUNICIPAL,
+                division__code__startswith=department.division.code[:2],
+            )
+        )
+    return Department.objects.filter(own)
+
+
 def visible_issuers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Issuer]:
     return Issuer.objects.filter(jurisdiction(user))

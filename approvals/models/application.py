@@ -35,6 +35,8 @@ class Application(Case):
     REFERENCE_PREFIX = "SSC"
     DETAIL_URL = "cases:detail"
     LIST_URL = "cases:index"
+    LIST_RELATED = ("issuer",)
+    LIST_DEFERRED = ("file_structure",)  # a tree of JSON the list never shows
     DECISIONS = examination_and_review(Status)
     REQUIRED_MATERIALS = tuple(Material.Kind.values)
     CLOCKED_STEPS = {

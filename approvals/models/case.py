@@ -74,6 +74,9 @@ class Case(models.Model):
     REFERENCE_PREFIX = ""
     DETAIL_URL = ""  # the name of the kind's case page
     LIST_URL = ""  # the name of the kind's case list
+    # what the kind's list shows besides the case: rows joined, columns never read
+    LIST_RELATED: tuple[str, ...] = ()
+    LIST_DEFERRED: tuple[str, ...] = ()
     # status of a decision step -> outcome -> Decision
     DECISIONS: dict[str, dict[str, Decision]] = {}
     # the materials (Material.Kind) the kind needs before it can be submitted

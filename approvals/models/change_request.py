@@ -100,6 +100,8 @@ class ChangeRequest(Case):
     REFERENCE_PREFIX = "CHG"
     DETAIL_URL = "changes:detail"
     LIST_URL = "changes:index"
+    LIST_RELATED = ("issuer",)
+    LIST_DEFERRED = ("file_structure",)
     DECISIONS = {
         **examination_and_review(Status),
         # A change that is only filed is acknowledged, or returned as incomplete.

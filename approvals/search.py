@@ -1,0 +1,243 @@
+"""Finding cases: the search box and the filters of every case list, and the paginator that
+keeps a national list's cost independent of its length.
+
+Every filter narrows a queryset the caller already scoped (`access.visible_cases`), and the
+choices offered (provinces, areas) are those of departments within the user's jurisdiction:
+a search never finds, nor names, what the user could not open.
+"""
+
+import re
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_filters import (
+    BooleanFilter,
+    CharFilter,
+    ChoiceFilter,
+    DateFromToRangeFilter,
+    FilterSet,
+)
+from django_filters.widgets import DateRangeWidget, SuffixedMultiWidget
+
+from issuers.access import visible_departments, visible_issuers
+from issuers.membership import department_of
+from issuers.models import Department, Division, Issuer
+from issuers.search import departments_matching, issuer_search, issuers_matching
+
+from .access import visible_cases
+from .models import Case, ClockState, StepClock
+from .models.clock import Step
+
+User = AbstractBaseUser | AnonymousUser
+
+# "SSC-2026-000123", "ssc-000123", "000123", "123": the number is the case's key.
+REFERENCE = re.compile(r"^(?:[A-Za-z]{3}-)?(?:\d{4}-)?0*(\d{1,9})$")
+
+
+def case_search(text: str, path: str = "", issuer_fields: tuple[str, ...] = ("issuer",)) -> Q:
+    """Cases (reached by `path`) whose reference, applicant department (Chinese or English
+    name), area (code or name), issuer ID or filing reference matches text. A kind of case
+    names its issuer `issuer`; from a plain Case it is reached through the kind."""
+    text = text.strip()
+    found = Q(pk__in=[])
+    reference = REFERENCE.match(text)
+    if reference:
+        found |= Q(**{f"{path}pk": int(reference.group(1))})
+    departments = list(departments_matching(text).values_list("pk", flat=True))
+    if departments:
+        found |= Q(**{f"{path}department__in": departments})
+    issuers = issuers_matching(text).values("pk")
+    for field in issuer_fields:
+        found |= Q(**{f"{path}{field}__in": issuers})
+    return found
+
+
+def waiting_for(department: Department | None, path: str = "") -> Q:
+    """Cases whose next step is the department's: its office's running time limit, or its
+    own case returned to it for correction."""
+    if department is None:
+        return Q(pk__in=[])
+    return Q(
+        **{
+            f"{path}current_clock__department": department,
+            f"{path}current_clock__stopped_at__isnull": True,
+        }
+    ) | Q(**{f"{path}department": department, f"{path}status": "returned"})
+
+
+ALL = _("All")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")  # ISO in every language
+
+
+class DatesWidget(DateRangeWidget):
+    """From and to, as date inputs: ?submitted_after=2026-01-01&submitted_before=..."""
+
+    template_name = "django/forms/widgets/multiwidget.html"  # django_filters' needs the app
+
+    def __init__(self, attrs=None) -> None:
+        SuffixedMultiWidget.__init__(self, (DateInput, DateInput), attrs)
+
+
+class CaseFilter(FilterSet):
+    """The search box and filters of a case list (GET parameters, so a search is a link)."""
+
+    q = CharFilter(label=_("Search"), method="search")
+    status = ChoiceFilter(label=_("Status"), empty_label=ALL)
+    step = ChoiceFilter(label=_("Step"), choices=Step.choices, empty_label=ALL, method="at_step")
+    province = ChoiceFilter(label=_("Province"), empty_label=ALL, method="in_province")
+    area = ChoiceFilter(label=_("Area"), empty_label=ALL, field_name="department__division__code")
+    level = ChoiceFilter(
+        label=_("Applicant"),
+        field_name="department__kind",
+        empty_label=ALL,
+        choices=[
+            (Department.Kind.PROVINCIAL, _("Provincial departments")),
+            (Department.Kind.MUNICIPAL, _("Municipal bureaus")),
+        ],
+    )
+    submitted = DateFromToRangeFilter(
+        label=_("Submitted between"),
+        field_name="submitted_at__date",
+        widget=DatesWidget,
+    )
+    due = ChoiceFilter(
+        label=_("Time limit"), choices=ClockState.choices, empty_label=ALL, method="in_state"
+    )
+    mine = BooleanFilter(
+        label=_("Waiting for my department"), method="for_my_department", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def __init__(self, data, queryset: QuerySet, *, user: User, statuses: list) -> None:
+        super().__init__(data, queryset=queryset)
+        self.user = user
+        self.filters["status"].extra["choices"] = statuses
+        departments = visible_departments(user).filter(
+            kind__in=[Department.Kind.PROVINCIAL, Department.Kind.MUNICIPAL]
+        )
+        areas = Division.objects.filter(departments__in=departments).distinct().order_by("code")
+        provinces = {area.code[:2] for area in areas}
+        if len(provinces) > 1:
+            self.filters["province"].extra["choices"] = [
+                (p.code[:2], p.name_zh)
+                for p in Division.objects.filter(level=Division.Level.PROVINCE).order_by("code")
+                if p.code[:2] in provinces
+            ]
+        else:
+            del self.filters["province"]
+        if len(areas) > 1:
+            self.filters["area"].extra["choices"] = [(a.code, str(a)) for a in areas]
+        else:
+            del self.filters["area"], self.filters["level"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(case_search(value)) if value.strip() else queryset
+
+    def at_step(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(current_clock__step=value, current_clock__stopped_at__isnull=True)
+
+    def in_province(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(department__division__code__startswith=value)
+
+    def in_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(StepClock.objects.in_state(value, timezone.now(), "current_clock__"))
+
+    def for_my_department(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(waiting_for(department_of(self.user))) if value else queryset
+
+
+class IssuerFilter(FilterSet):
+    q = CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = Issuer
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(issuer_search(value.strip())) if value.strip() else queryset
+
+
+class CaseListing:
+    """A list of one kind of case as the request asks for it: the cases the user may see,
+    searched, filtered and sorted (newest first, or ?sort=due: soonest due first, cases
+    without a running time limit last). The pages and their exports read the same rows."""
+
+    def __init__(self, request: HttpRequest, model: type[Case]) -> None:
+        cases = (
+            visible_cases(request.user, model)
+            .select_related("current_clock", "department__division", *model.LIST_RELATED)
+            .defer(*model.LIST_DEFERRED)
+        )
+        self.filters = CaseFilter(
+            request.GET or None, cases, user=request.user, statuses=model.Status.choices
+        )
+        self.sort = "due" if request.GET.get("sort") == "due" else ""
+        if self.sort:
+            order = (F("current_clock__due_at").asc(nulls_last=True), "-pk")
+        else:
+            order = ("-created", "-pk")
+        # A filter the form refuses finds nothing (and says why), rather than everything.
+        valid = not self.filters.is_bound or self.filters.is_valid()
+        found = self.filters.qs if valid else cases.none()
+        self.cases = found.order_by(*order)
+        self.query = kept_query(request)
+
+
+class CappedPaginator(Paginator):
+    """Counts a list only up to CAP rows: the count of a national list would otherwise cost
+    more than the page itself and grow with the table. Beyond the cap the list says "more
+    than 10,000" and asks for a narrower search."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
+
+
+class IssuerListing:
+    """The issuer register as the request asks for it: the issuers the user may see,
+    searched, in serial order."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        issuers = (
+            visible_issuers(request.user)
+            .select_related("department", "division", "application")
+            .defer("application__file_structure")  # a tree of JSON the register never shows
+        )
+        self.filters = IssuerFilter(request.GET or None, issuers)
+        self.issuers = self.filters.qs.order_by("serial")
+        self.query = kept_query(request)
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = 50) -> Page:
+    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def kept_query(request: HttpRequest) -> str:
+    """The list's GET parameters without the page: the pagination and export links keep the
+    search and filters."""
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    for key in [k for k, v in kept.items() if not v]:
+        kept.pop(key)
+    return kept.urlencode()

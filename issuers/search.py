@@ -1,0 +1,37 @@
+"""Finding departments and issuers by what officials type: a name in Chinese or English, an
+area code or name, an issuer ID, a filing reference.
+
+Departments and divisions are small tables (a few hundred and a few thousand rows): a name
+is matched there, and what refers to the matches is then filtered by their keys, which the
+foreign-key indexes serve. Issuer IDs and filing references are matched where they are; on
+PostgreSQL a trigram index serves `icontains` on them (migration 0008).
+"""
+
+from django.db.models import Q, QuerySet
+
+from .models import Department, Division, Issuer
+
+
+def departments_matching(text: str) -> QuerySet[Department]:
+    """Departments whose name (Chinese or English) contains text, or whose area lies within
+    an area named or coded so: "浙江" or "33" finds every Zhejiang department, "杭州" the
+    Hangzhou bureau and its districts'."""
+    within = Q(division__code__startswith=text)
+    for code, level in Division.objects.filter(
+        Q(name_zh__icontains=text) | Q(name_en__icontains=text)
+    ).values_list("code", "level")[:50]:
+        prefix = {Division.Level.PROVINCE: 2, Division.Level.PREFECTURE: 4}.get(level, 6)
+        within |= Q(division__code__startswith=code[:prefix])
+    return Department.objects.filter(Q(name__icontains=text) | Q(name_en__icontains=text) | within)
+
+
+def issuers_matching(text: str) -> QuerySet[Issuer]:
+    """Issuers by issuer ID or filing reference (any part of either)."""
+    return Issuer.objects.filter(Q(issuer_id__icontains=text) | Q(filing_reference__icontains=text))
+
+
+def issuer_search(text: str) -> Q:
+    """The register's search: an issuer's ID, filing reference, department or area."""
+    return Q(pk__in=issuers_matching(text).values("pk")) | Q(
+        department__in=list(departments_matching(text).values_list("pk", flat=True))
+    )
