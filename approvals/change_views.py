@@ -33,7 +33,7 @@ def _get(request: HttpRequest, pk: int) -> ChangeRequest:
 
 @login_required
 def change_list(request: HttpRequest) -> HttpResponse:
-    listing = CaseListing(request, ChangeRequest)
+    listing = CaseListing(request.user, request.GET, ChangeRequest)
     page = paginate(request, listing.cases)
     return render(
         request, "approvals/change_list.html", {"change_requests": page, "listing": listing}

@@ -17,7 +17,7 @@ from .search import IssuerListing, paginate
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    listing = IssuerListing(request)
+    listing = IssuerListing(request.user, request.GET)
     return render(
         request,
         "approvals/register/index.html",

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,7 @@ from issuers.membership import department_of
 from issuers.models import Department, Division, Issuer
 from issuers.search import departments_matching, issuer_search, issuers_matching
 
-from .access import visible_cases
+from .access import case_jurisdiction, visible_cases
 from .models import Case, ClockState, StepClock
 from .models.clock import Step
 
@@ -172,21 +172,34 @@ class IssuerFilter(FilterSet):
         return queryset.filter(issuer_search(value.strip())) if value.strip() else queryset
 
 
+class OverdueFilter(FilterSet):
+    q = CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = StepClock
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value.strip():
+            return queryset
+        kinds = ("application__issuer", "changerequest__issuer")
+        return queryset.filter(case_search(value, "case__", kinds))
+
+
 class CaseListing:
-    """A list of one kind of case as the request asks for it: the cases the user may see,
-    searched, filtered and sorted (newest first, or ?sort=due: soonest due first, cases
+    """A list of one kind of case as asked for by GET parameters: the cases the user may
+    see, searched, filtered and sorted (newest first, or sort=due: soonest due first, cases
     without a running time limit last). The pages and their exports read the same rows."""
 
-    def __init__(self, request: HttpRequest, model: type[Case]) -> None:
+    def __init__(self, user: User, params: QueryDict, model: type[Case]) -> None:
+        self.model = model
         cases = (
-            visible_cases(request.user, model)
+            visible_cases(user, model)
             .select_related("current_clock", "department__division", *model.LIST_RELATED)
             .defer(*model.LIST_DEFERRED)
         )
-        self.filters = CaseFilter(
-            request.GET or None, cases, user=request.user, statuses=model.Status.choices
-        )
-        self.sort = "due" if request.GET.get("sort") == "due" else ""
+        self.filters = CaseFilter(params or None, cases, user=user, statuses=model.Status.choices)
+        self.sort = "due" if params.get("sort") == "due" else ""
         if self.sort:
             order = (F("current_clock__due_at").asc(nulls_last=True), "-pk")
         else:
@@ -195,7 +208,37 @@ class CaseListing:
         valid = not self.filters.is_bound or self.filters.is_valid()
         found = self.filters.qs if valid else cases.none()
         self.cases = found.order_by(*order)
-        self.query = kept_query(request)
+        self.query = kept_query(params)
+
+
+class IssuerListing:
+    """The issuer register as asked for by GET parameters: the issuers the user may see,
+    searched, in serial order."""
+
+    def __init__(self, user: User, params: QueryDict) -> None:
+        issuers = (
+            visible_issuers(user)
+            .select_related("department", "division", "application")
+            .defer("application__file_structure")  # a tree of JSON the register never shows
+        )
+        self.filters = IssuerFilter(params or None, issuers)
+        self.issuers = self.filters.qs.order_by("serial")
+        self.query = kept_query(params)
+
+
+class OverdueListing:
+    """The running time limits past their due date on cases the user may see, the longest
+    overdue first; searched like the case lists."""
+
+    def __init__(self, user: User, params: QueryDict) -> None:
+        clocks = (
+            StepClock.objects.filter(case_jurisdiction(user, "case__"))
+            .filter(StepClock.objects.in_state(ClockState.OVERDUE, timezone.now()))
+            .select_related("case__department__division", "department")
+        )
+        self.filters = OverdueFilter(params or None, clocks)
+        self.clocks = self.filters.qs.order_by("due_at", "pk")
+        self.query = kept_query(params)
 
 
 class CappedPaginator(Paginator):
@@ -214,29 +257,14 @@ class CappedPaginator(Paginator):
         return self.count > self.CAP
 
 
-class IssuerListing:
-    """The issuer register as the request asks for it: the issuers the user may see,
-    searched, in serial order."""
-
-    def __init__(self, request: HttpRequest) -> None:
-        issuers = (
-            visible_issuers(request.user)
-            .select_related("department", "division", "application")
-            .defer("application__file_structure")  # a tree of JSON the register never shows
-        )
-        self.filters = IssuerFilter(request.GET or None, issuers)
-        self.issuers = self.filters.qs.order_by("serial")
-        self.query = kept_query(request)
-
-
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = 50) -> Page:
     return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def kept_query(request: HttpRequest) -> str:
+def kept_query(params: QueryDict) -> str:
     """The list's GET parameters without the page: the pagination and export links keep the
     search and filters."""
-    kept = request.GET.copy()
+    kept = params.copy()
     kept.pop("page", None)
     for key in [k for k, v in kept.items() if not v]:
         kept.pop(key)

@@ -15,8 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import call_command
 from django.db import OperationalError, transaction
 
-from . import documents, notifications
-from .models import Case, CaseEvent
+from . import documents, exports, notifications
+from .models import Case, CaseEvent, Export
 
 # A database that is briefly away (failover, restart) is worth retrying; anything else is a bug
 # and is logged by Celery instead.
@@ -89,3 +89,17 @@ def discard_stale_change_drafts() -> None:
 def fire_workflow_timers() -> None:
     """viewflow's database timers and deadlines; celery beat runs this every minute."""
     call_command("workflow_timers")
+
+
+@shared_task(**RETRY)
+def write_export(export_pk: int) -> int:
+    """Write a large export's file; returns the rows written."""
+    export = Export.objects.select_related("requested_by").get(pk=export_pk)
+    if export.status == Export.Status.DONE:  # a redelivered task finds it written
+        return export.rows_done
+    try:
+        exports.run_export(export)
+    except Exception:
+        Export.objects.filter(pk=export_pk).update(status=Export.Status.FAILED)
+        raise
+    return export.rows_done

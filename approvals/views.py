@@ -75,7 +75,7 @@ def case_page(request: HttpRequest, case: Case) -> dict:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    listing = CaseListing(request, Application)
+    listing = CaseListing(request.user, request.GET, Application)
     department = department_of(request.user)
     try:
         actions.refuse_second_application(actions.applicant_department(request.user))

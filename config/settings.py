@@ -126,6 +126,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # scoped download views read them. MEDIA_URL is therefore deliberately unset.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Exports: an XLSX of up to this many rows is written while the official waits; a longer one
+# by a worker, with a progress page. CSV always streams.
+EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
+
 # Uploads: PDF and images only, checked by content.
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=20 * 1024 * 1024)
 MATERIAL_MAX_VERSIONS = env.int("MATERIAL_MAX_VERSIONS", default=20)

@@ -5,7 +5,14 @@ from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
-from approvals import change_views, clock_views, notice_views, register_views, team_views
+from approvals import (
+    change_views,
+    clock_views,
+    export_views,
+    notice_views,
+    register_views,
+    team_views,
+)
 from approvals import views as case_views
 from approvals.flows import ChangeFlow, IssuanceFlow
 from approvals.viewsets import ScopedFlowViewset
@@ -102,6 +109,19 @@ team = Application(
     ],
 )
 
+exports = Application(
+    app_name="exports",
+    title=_("My exports"),
+    icon="download",
+    menu_template_name=None,
+    urlpatterns=[
+        path("", export_views.export_index, name="index"),
+        path("<int:pk>/", export_views.export_detail, name="detail"),
+        path("<int:pk>/file/", export_views.export_download, name="download"),
+        path("<str:listing>.<str:file_format>", export_views.export_list, name="list"),
+    ],
+)
+
 notices = Application(
     app_name="notices",
     title=_("Notifications"),
@@ -127,6 +147,7 @@ site = Site(
         ScopedFlowViewset(ChangeFlow, app_name="change", icon="edit_note", title=_("Change tasks")),
         team,
         notices,
+        exports,
     ],
 )
 

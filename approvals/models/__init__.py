@@ -7,6 +7,7 @@
 - clock: the time limit of the step a case is in
 - notices: in-app notifications and each official's choice of e-mails
 - event_details: a timeline entry's detail, stored in no language, shown in the reader's
+- export: a list exported in the background, with its progress
 """
 
 from . import event_details
@@ -14,6 +15,7 @@ from .application import Application
 from .case import Case, CaseProcess, Decision, Material, Outcome
 from .change_request import ChangeKind, ChangeRequest
 from .clock import ClockState, Step, StepClock
+from .export import Export
 from .issued import CaseDocument, Notification
 from .notices import Notice, NoticeSettings
 from .timeline import Action, AuditChainHead, CaseEvent
@@ -34,6 +36,7 @@ __all__ = [
     "Step",
     "StepClock",
     "Decision",
+    "Export",
     "event_details",
     "Material",
     "Notification",

@@ -129,6 +129,12 @@ class StepClock(models.Model):
                 name="clock_alarms",
             ),
             models.Index(fields=["department", "due_at"], name="clock_department_due"),
+            # The overdue list, longest overdue first, whatever the office.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(stopped_at__isnull=True, suspended_since__isnull=True),
+                name="clock_running_due",
+            ),
             # Running clocks computed with an older calendar (found after a calendar change).
             models.Index(
                 fields=["calendar_version"],

@@ -20,7 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from approvals.demo import ensure_personas
 from approvals.flows import ChangeFlow, IssuanceFlow
-from approvals.models import Application, ChangeRequest, Notice
+from approvals.exports import run_export
+from approvals.models import Application, ChangeRequest, Export, Notice
 from issuers.models import Issuer
 from tests.helpers import changed, filed_issuer
 
@@ -166,6 +167,11 @@ TEAM_ROWS = [
     ("POST", "notices:read_all", SIGNED_IN_REDIRECT),
     ("GET", "notices:settings", SIGNED_IN),
     ("POST", "notices:settings", SIGNED_IN),  # an empty form shows its errors
+    # Everyone exports the lists they see; an export is its requester's (Hangzhou's) alone.
+    ("GET", "exports:index", SIGNED_IN),
+    ("GET", "exports:list", SIGNED_IN),
+    ("GET", "exports:detail", APPLICANT_ONLY),
+    ("GET", "exports:download", APPLICANT_ONLY),
 ]
 
 PAGE_ROWS = [
@@ -292,7 +298,7 @@ RULES = [
     (r"^(cases|changes|register):[a-z_]+$", "CASE_ROWS"),
     (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "CASE_ROWS"),
     (r"^(issuance|change):[a-z_]+:[a-z]+$", "NODE_ROWS"),
-    (r"^(team|notices):[a-z_]+$", "TEAM_ROWS"),
+    (r"^(team|notices|exports):[a-z_]+$", "TEAM_ROWS"),
 ]
 
 
@@ -320,6 +326,7 @@ class World:
     application: Application
     issuer: Issuer
     change: ChangeRequest
+    export: Export
     clients: dict[str, Client]
 
     def case_url(self, name: str) -> str:
@@ -381,6 +388,10 @@ class World:
             "notices:open": f"/notices/{notice.pk}/open/",
             "notices:read_all": "/notices/read-all/",
             "notices:settings": "/notices/settings/",
+            "exports:index": "/exports/",
+            "exports:list": "/exports/cases.csv",
+            "exports:detail": f"/exports/{self.export.pk}/",
+            "exports:download": f"/exports/{self.export.pk}/file/",
         }[name]
 
     def task_url(self, flow: type, node_name: str, action: str) -> str:
@@ -405,9 +416,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         personas = ensure_personas()
         issuer = filed_issuer(personas, "hangzhou")
         change = changed(personas, "hangzhou", issuer, planned_quantity=5)
+        export = Export.objects.create(
+            requested_by=personas["hangzhou"], listing="cases", file_format="csv", language="en"
+        )
+        run_export(export)
         # Signed in here, so that the sessions outlive each test's rollback.
         clients = {persona: client_of(persona) for persona in PERSONAS}
-        yield World(issuer.application, issuer, change, clients)
+        yield World(issuer.application, issuer, change, export, clients)
         transaction.set_rollback(True)
 
 
