@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import call_command
 from django.db import OperationalError, transaction
 
-from . import documents, exports, notifications
+from . import dashboard, documents, exports, notifications
 from .models import Case, CaseEvent, Export
 
 # A database that is briefly away (failover, restart) is worth retrying; anything else is a bug
@@ -77,6 +77,12 @@ def sweep_time_limits() -> None:
     """Reminders, overdue notices, escalations and deemed acceptances; celery beat runs this
     every five minutes (safe to run twice at once)."""
     call_command("sweep_time_limits")
+
+
+@shared_task(acks_late=True)
+def refresh_dashboards() -> int:
+    """Count the dashboards' figures again; celery beat runs this every ten minutes."""
+    return dashboard.refresh()
 
 
 @shared_task(acks_late=True)

@@ -72,7 +72,8 @@ class ScopedFlowViewset(FlowAppViewset):
 
     @property
     def index_path(self) -> URLPattern:
-        return path("", RedirectView.as_view(pattern_name=self.case_list_name), name="index")
+        """viewflow's flow dashboard counts over every process: the scoped dashboard instead."""
+        return path("", RedirectView.as_view(pattern_name="dashboard:index"), name="index")
 
     @property
     def process_list_path(self) -> URLPattern:

@@ -229,6 +229,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "viewflow-timers": {"task": "approvals.tasks.fire_workflow_timers", "schedule": 60.0},
     "time-limits": {"task": "approvals.tasks.sweep_time_limits", "schedule": 300.0},
+    "dashboards": {"task": "approvals.tasks.refresh_dashboards", "schedule": 600.0},
     "stale-change-drafts": {
         "task": "approvals.tasks.discard_stale_change_drafts",
         "schedule": 24 * 3600.0,

@@ -8,6 +8,7 @@ from viewflow.urls import Application, Site
 from approvals import (
     change_views,
     clock_views,
+    dashboard_views,
     export_views,
     notice_views,
     register_views,
@@ -109,6 +110,18 @@ team = Application(
     ],
 )
 
+dashboard = Application(
+    app_name="dashboard",
+    title=_("Dashboard"),
+    icon="insights",
+    menu_template_name=None,
+    urlpatterns=[
+        path("", dashboard_views.dashboard_page, name="index"),
+        path("overdue/", dashboard_views.overdue_list, name="overdue"),
+        path("<slug:slug>.<str:file_format>", dashboard_views.chart_export, name="chart"),
+    ],
+)
+
 exports = Application(
     app_name="exports",
     title=_("My exports"),
@@ -138,6 +151,7 @@ notices = Application(
 site = Site(
     title=_("SSC issuance approval"),
     viewsets=[
+        dashboard,
         cases,
         ScopedFlowViewset(
             IssuanceFlow, app_name="issuance", icon="assignment", title=_("Issuance tasks")

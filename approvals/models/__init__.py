@@ -8,6 +8,7 @@
 - notices: in-app notifications and each official's choice of e-mails
 - event_details: a timeline entry's detail, stored in no language, shown in the reader's
 - export: a list exported in the background, with its progress
+- dashboard: the dashboards' figures per scope, computed in the background
 """
 
 from . import event_details
@@ -15,6 +16,7 @@ from .application import Application
 from .case import Case, CaseProcess, Decision, Material, Outcome
 from .change_request import ChangeKind, ChangeRequest
 from .clock import ClockState, Step, StepClock
+from .dashboard import DashboardFigures
 from .export import Export
 from .issued import CaseDocument, Notification
 from .notices import Notice, NoticeSettings
@@ -35,6 +37,7 @@ __all__ = [
     "NoticeSettings",
     "Step",
     "StepClock",
+    "DashboardFigures",
     "Decision",
     "Export",
     "event_details",

@@ -168,6 +168,10 @@ TEAM_ROWS = [
     ("GET", "notices:settings", SIGNED_IN),
     ("POST", "notices:settings", SIGNED_IN),  # an empty form shows its errors
     # Everyone exports the lists they see; an export is its requester's (Hangzhou's) alone.
+    # Each level's dashboard, its overdue list and its charts' numbers, scoped to the user.
+    ("GET", "dashboard:index", SIGNED_IN),
+    ("GET", "dashboard:overdue", SIGNED_IN),
+    ("GET", "dashboard:chart", SIGNED_IN),
     ("GET", "exports:index", SIGNED_IN),
     ("GET", "exports:list", SIGNED_IN),
     ("GET", "exports:detail", APPLICANT_ONLY),
@@ -298,7 +302,7 @@ RULES = [
     (r"^(cases|changes|register):[a-z_]+$", "CASE_ROWS"),
     (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "CASE_ROWS"),
     (r"^(issuance|change):[a-z_]+:[a-z]+$", "NODE_ROWS"),
-    (r"^(team|notices|exports):[a-z_]+$", "TEAM_ROWS"),
+    (r"^(team|notices|exports|dashboard):[a-z_]+$", "TEAM_ROWS"),
 ]
 
 
@@ -388,6 +392,9 @@ class World:
             "notices:open": f"/notices/{notice.pk}/open/",
             "notices:read_all": "/notices/read-all/",
             "notices:settings": "/notices/settings/",
+            "dashboard:index": "/dashboard/",
+            "dashboard:overdue": "/dashboard/overdue/",
+            "dashboard:chart": "/dashboard/outcomes.csv",
             "exports:index": "/exports/",
             "exports:list": "/exports/cases.csv",
             "exports:detail": f"/exports/{self.export.pk}/",

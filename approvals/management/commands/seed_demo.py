@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
+from approvals import dashboard
 from approvals.demo import DEMO_PASSWORD, PERSONAS, SUPERVISORS, seed_demo
 from worktime.models import CalendarYear
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         # The demo's history is made up: its notifications go nowhere, not to the console.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created = seed_demo()
+        dashboard.refresh()
         self.stdout.write("Demo cases created." if created else "Demo cases already present.")
         users = ", ".join([*PERSONAS, *SUPERVISORS, "admin"])
         self.stdout.write(f"Users: {users}. Password for all: {DEMO_PASSWORD}")
