@@ -1,26 +1,31 @@
 """Application pages: list, draft editing, materials, submission, detail and documents;
 and what every case page shares (the applicant's own case, open steps, timeline)."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from issuers.membership import Official, department_of
+from issuers.models import CardholderCategory
 
 from . import actions, assignments, structure_views
 from .access import C, get_case_for_user, get_material_for_user
 from .clocks import clock_panel
-from .documents import attachment_response, document_response
+from .documents import attachment_response, document_response, render_pdf
 from .flows import IssuanceFlow
 from .forms import ApplicationForm, FilingCorrectionForm, MaterialForm
-from .models import Application, Case, CaseDocument, Material, event_details
+from .models import Action, Application, Case, CaseDocument, Material, event_details
 from .search import CaseListing, paginate
 
 
@@ -274,3 +279,75 @@ def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
 def filing_form(request: HttpRequest, pk: int) -> HttpResponse:
     application = _approved_application(request, pk)
     return document_response(CaseDocument.Kind.FILING_FORM, application)
+
+
+SUMMARY_DECISIONS = (Action.APPROVED, Action.RETURNED, Action.REJECTED, Action.ACKNOWLEDGED)
+
+
+class LabelsOf:
+    """Cardholder categories named in whichever language is active when shown."""
+
+    def __init__(self, codes: list[str]) -> None:
+        self.codes = codes
+
+    def __str__(self) -> str:
+        return CardholderCategory.labels_of(self.codes)
+
+
+def _both(label: object) -> tuple[str, str]:
+    """A label in Chinese and in English, for a bilingual document."""
+    with translation.override("zh-hans"):
+        chinese = str(label)
+    with translation.override("en"):
+        english = str(label)
+    return chinese, english
+
+
+@login_required
+def case_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page for the paper file: the case's data, current materials, decisions, timeline."""
+    case = get_case_for_user(request.user, Case, pk).specific
+    fields = []
+    for name in getattr(case, "EDITABLE_FIELDS", ()):
+        field = case._meta.get_field(name)
+        value = getattr(case, name)
+        if name == "cardholder_categories":
+            value = " / ".join(_both(LabelsOf(value)))
+        elif field.choices:
+            value = " / ".join(_both(field.flatchoices and dict(field.flatchoices)[value]))
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        fields.append((" ".join(capfirst(label) for label in _both(field.verbose_name)), value))
+    # Uploads are in the materials table; the timeline keeps the page to one sheet.
+    events = list(case.events.exclude(action=Action.MATERIAL_UPLOADED).select_related("actor"))
+    timeline = []
+    with translation.override("zh-hans"):
+        for event in events:
+            timeline.append(
+                (
+                    event,
+                    " / ".join(_both(Action(event.action).label)),
+                    event_details.shown(event, case),
+                )
+            )
+    decisions = [(e, label) for e, label, _detail in timeline if e.action in SUMMARY_DECISIONS]
+    clock = case.current_clock if case.current_clock and not case.current_clock.stopped_at else None
+    materials = [
+        {**vars(m), "label": " / ".join(_both(Material.Kind(m.kind).label))}
+        for m in case.current_materials().values()
+    ]
+    context = {
+        "case": case,
+        "printed": timezone.now(),
+        "fields": fields,
+        "materials": sorted(materials, key=lambda m: m["kind"]),
+        "decisions": decisions,
+        "timeline": timeline,
+        "clock": clock,
+    }
+    context["kind_zh"], context["kind_en"] = _both(case._meta.verbose_name)
+    context["status_zh"], context["status_en"] = _both(case.get_status_display())
+    if clock:
+        context["step_zh"], context["step_en"] = _both(clock.get_step_display())
+    data = render_pdf("approvals/pdf/case_summary.html", context)
+    return attachment_response(data, f"{case.reference}-summary.pdf", "application/pdf")

@@ -40,6 +40,7 @@ cases = Application(
         ),
         path("<int:pk>/decision.pdf", case_views.decision_letter, name="decision_letter"),
         path("<int:pk>/filing-form.pdf", case_views.filing_form, name="filing_form"),
+        path("<int:pk>/summary.pdf", case_views.case_summary, name="summary"),
         path("<int:pk>/filing/correct/", case_views.filing_correction, name="filing_correction"),
         path("<int:pk>/accept/", clock_views.accept, name="accept"),
         path("<int:pk>/time-limit/<str:what>/", clock_views.change_clock, name="clock"),

@@ -18,7 +18,7 @@ from approvals import documents
 from approvals.documents import STATIC_PREFIX, StaticFilesOnlyFetcher, render_pdf
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import Application
-from tests.helpers import APPLICATION_DATA, PROVINCE_OF, act, applied, filed, procedure
+from tests.helpers import APPLICATION_DATA, PROVINCE_OF, act, applied, filed, page, procedure
 
 Status = Application.Status
 DOCUMENTS = ("decision.pdf", "filing-form.pdf")
@@ -331,3 +331,18 @@ def test_fonts_are_subset_by_harfbuzz_not_the_slow_fallback(template_string, cap
 
     assert hangzhou in squeezed(pdf_text(pdf))
     assert not [r for r in caplog.records if "fontTools" in r.getMessage()]
+
+
+def test_the_case_summary_is_a_pdf_of_the_case_for_whoever_may_open_it(personas, client_for):
+    application = filed(personas, "hangzhou")
+    response = client_for("zhejiang").get(f"/cases/{application.pk}/summary.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert application.reference in text
+    assert "已向注册中心备案 / Filed with the registration centre" in text
+    assert "部审核批准 / Approved by the Ministry" in text  # a decision, in both languages
+    assert "form.pdf" in text  # the materials
+    assert client_for("ningbo").get(f"/cases/{application.pk}/summary.pdf").status_code == 404
+    assert f"/cases/{application.pk}/summary.pdf" in page(
+        client_for("hangzhou"), f"/cases/{application.pk}/"
+    )

@@ -19,8 +19,8 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from approvals.demo import ensure_personas
-from approvals.flows import ChangeFlow, IssuanceFlow
 from approvals.exports import run_export
+from approvals.flows import ChangeFlow, IssuanceFlow
 from approvals.models import Application, ChangeRequest, Export, Notice
 from issuers.models import Issuer
 from tests.helpers import changed, filed_issuer
@@ -74,6 +74,7 @@ CASE_ROWS = [
     ("GET", "cases:material", READ),
     ("GET", "cases:decision_letter", READ),
     ("GET", "cases:filing_form", READ),
+    ("GET", "cases:summary", READ),
     # The Ministry's filing officials (and the superuser) correct a filing record; whoever else
     # sees the case is refused. An empty POST changes nothing (the form asks for a reason).
     ("GET", "cases:filing_correction", row(302, 403, 404, 404, 403, 200, 200)),
@@ -341,6 +342,7 @@ class World:
             f"{application.materials.first().pk}/",
             "cases:decision_letter": f"/cases/{application.pk}/decision.pdf",
             "cases:filing_form": f"/cases/{application.pk}/filing-form.pdf",
+            "cases:summary": f"/cases/{application.pk}/summary.pdf",
             "cases:filing_correction": f"/cases/{application.pk}/filing/correct/",
             "cases:edit": f"/cases/{application.pk}/edit/",
             "cases:submit": f"/cases/{application.pk}/submit/",
