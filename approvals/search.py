@@ -31,30 +31,43 @@ from issuers.models import Department, Division, Issuer
 from issuers.search import departments_matching, issuer_search, issuers_matching
 
 from .access import case_jurisdiction, visible_cases
-from .models import Case, ClockState, StepClock
+from .models import Application, Case, ChangeRequest, ClockState, StepClock
 from .models.clock import Step
 
 User = AbstractBaseUser | AnonymousUser
 
 # "SSC-2026-000123", "ssc-000123", "000123", "123": the number is the case's key.
+ASCII_CODE = re.compile(r"[A-Za-z0-9]")
+MATCHED_KEYS = 2000
 REFERENCE = re.compile(r"^(?:[A-Za-z]{3}-)?(?:\d{4}-)?0*(\d{1,9})$")
 
 
-def case_search(text: str, path: str = "", issuer_fields: tuple[str, ...] = ("issuer",)) -> Q:
+def case_search(text: str, path: str = "") -> Q:
     """Cases (reached by `path`) whose reference, applicant department (Chinese or English
-    name), area (code or name), issuer ID or filing reference matches text. A kind of case
-    names its issuer `issuer`; from a plain Case it is reached through the kind."""
+    name), area (code or name), issuer ID or filing reference matches text.
+
+    Every clause ends as a condition on the case row itself, its key or its department, so
+    the database combines index lookups (a bitmap OR) and sorts only the matches: names are
+    matched in the small department and division tables; issuer IDs and filing references
+    through their trigram indexes, and only when text has a letter or a digit, as they do.
+    A full case reference ("SSC-2026-000123") finds that case alone."""
     text = text.strip()
     found = Q(pk__in=[])
     reference = REFERENCE.match(text)
     if reference:
         found |= Q(**{f"{path}pk": int(reference.group(1))})
+        if reference.group(0) != reference.group(1) and not text[:1].isdigit():
+            return found
     departments = list(departments_matching(text).values_list("pk", flat=True))
     if departments:
         found |= Q(**{f"{path}department__in": departments})
-    issuers = issuers_matching(text).values("pk")
-    for field in issuer_fields:
-        found |= Q(**{f"{path}{field}__in": issuers})
+    if ASCII_CODE.search(text):
+        issuers = issuers_matching(text).values("pk")
+        for kind in (Application, ChangeRequest):
+            cases = kind.objects.filter(issuer__in=issuers).values_list("pk", flat=True)
+            keys = list(cases[: MATCHED_KEYS + 1])
+            # A fragment common to most issuers stays a subquery; a specific one is a list.
+            found |= Q(**{f"{path}pk__in": cases if len(keys) > MATCHED_KEYS else keys})
     return found
 
 
@@ -182,8 +195,7 @@ class OverdueFilter(FilterSet):
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value.strip():
             return queryset
-        kinds = ("application__issuer", "changerequest__issuer")
-        return queryset.filter(case_search(value, "case__", kinds))
+        return queryset.filter(case_search(value, "case__"))
 
 
 class CaseListing:
@@ -250,7 +262,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.CAP + 1].count()
+        # Keys only: the rows' joins (department, issuer, clock) change nothing to the count.
+        return self.object_list.values("pk")[: self.CAP + 1].count()
 
     @property
     def capped(self) -> bool:

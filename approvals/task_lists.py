@@ -61,8 +61,7 @@ class OpenTaskFilter(FilterSet):
         """The case of the task, found as on the case lists."""
         if not value.strip():
             return queryset
-        kinds = ("application__issuer", "changerequest__issuer")
-        return queryset.filter(case_search(value, TASK_CASE, kinds))
+        return queryset.filter(case_search(value, TASK_CASE))
 
     def in_state(self, queryset, name: str, value: str):
         return queryset.filter(StepClock.objects.in_state(value, timezone.now(), CLOCK))
