@@ -77,17 +77,23 @@ def _number(value: float | int | None) -> str:
     return f"{int(value):,}"
 
 
+def _text_width(text: str) -> int:
+    """About how wide text is drawn at the legend's size (a CJK character is two)."""
+    return sum(11 if ord(char) > 0x2E80 else 6 for char in text)
+
+
 def _legend(chart: Chart, y: int) -> str:
     if len(chart.series) < 2:
         return ""
+    entries, x = [], 8
+    for i, serie in enumerate(chart.series):
+        entries.append((x, y, COLOURS[i % len(COLOURS)], x + 14, y + 9, serie.name))
+        x += 14 + _text_width(serie.name) + 18
     return format_html_join(
         "",
         '<rect x="{}" y="{}" width="10" height="10" fill="{}"/>'
         '<text x="{}" y="{}" class="legend">{}</text>',
-        (
-            (8 + 140 * i, y, COLOURS[i % len(COLOURS)], 22 + 140 * i, y + 9, s.name)
-            for i, s in enumerate(chart.series)
-        ),
+        entries,
     )
 
 

@@ -1,6 +1,6 @@
 """The one helper module of the tests.
 
-Two ways to take a case through the procedure:
+Three ways to take a case through the procedure:
 
 - **through the actions** (`applied`, `filed`, `filed_issuer`, `changed`, and
   approvals.procedure for single steps): fast, and the same forms, actions, flow calls and
@@ -8,6 +8,8 @@ Two ways to take a case through the procedure:
   is not the HTTP layer.
 - **over HTTP** (`create_draft` … `file_with_registry`, `start_change` …): the pages as an
   official uses them. Use it where the page, its permissions or its form is the subject.
+- **in the browser** (`menu`, `open_from_list`, `take_task`, `decide_on_page`, `download`):
+  the pages in Chromium, for tests/browser only (their fixtures: tests/browser/conftest.py).
 """
 
 import datetime
@@ -20,6 +22,8 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import Locator, Page, expect
+from pypdf import PdfReader
 from viewflow.workflow.models import Task
 
 from approvals import procedure
@@ -301,3 +305,53 @@ def race(*calls) -> list:
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     assert not [r for r in results if isinstance(r, Exception)], results
     return results
+
+
+# --- In the browser (tests/browser) ---------------------------------------------------------
+
+
+def card(page: Page, title: str) -> Locator:
+    """The card of a case page (or task page) with this heading."""
+    return page.locator(".case-card", has=page.get_by_role("heading", name=title, exact=True))
+
+
+def menu(page: Page, item: str) -> Locator:
+    """An entry of the menu at the side of every page."""
+    return page.get_by_role("navigation").get_by_role("link", name=item, exact=True)
+
+
+def open_from_list(page: Page, list_url: str, reference: str) -> None:
+    """Open a case from its list, as an official finds it."""
+    page.goto(list_url)
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+
+
+def take_task(page: Page, step: str) -> None:
+    """Take the open step's task from the case page; its form opens."""
+    steps = card(page, "Open steps")
+    expect(steps).to_contain_text(step)
+    steps.get_by_role("button", name="Take this task").click()
+    expect(page.get_by_role("button", name="Confirm")).to_be_visible()
+
+
+def decide_on_page(page: Page, outcome: str, reasons: str = "") -> None:
+    """Record the decision on a task page that is open, back to the case page."""
+    page.get_by_label(outcome).check()
+    if reasons:
+        page.get_by_label("Reasons").fill(reasons)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("status")).to_have_text("Done. The case has moved on.")
+
+
+def download(page: Page, link: str) -> bytes:
+    """What the browser saves when the link is clicked."""
+    with page.expect_download() as started:
+        page.get_by_role("link", name=link).click()
+    return started.value.path().read_bytes()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, as a PDF reader extracts it; fails on anything else."""
+    assert data.startswith(b"%PDF-"), data[:40]
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)

@@ -24,10 +24,10 @@ def test_a_missing_page_is_a_generic_404_without_debug_details(client_for, setti
 
 
 def test_a_server_error_is_a_generic_500_without_a_traceback(personas, settings, monkeypatch):
-    from approvals import views
+    from approvals import search
 
     settings.DEBUG = False
-    monkeypatch.setattr(views, "visible_cases", lambda user, model: 1 / 0)
+    monkeypatch.setattr(search, "visible_cases", lambda user, model: 1 / 0)
     client = Client(raise_request_exception=False)
     client.force_login(personas["hangzhou"])
     response = client.get("/cases/")
