@@ -37,7 +37,7 @@ def test_each_levels_dashboard_draws_its_charts_with_their_tables(
     page.get_by_role("link", name="Dashboard").first.click()
     expect(page.get_by_role("heading", name=chart)).to_be_visible()
     figure = page.locator("figure", has=page.get_by_role("heading", name=chart))
-    expect(figure.locator("svg[role=img] rect:not([width=\"0\"])").first).to_be_visible()
+    expect(figure.locator('svg[role=img] rect:not([width="0"])').first).to_be_visible()
     figure.get_by_text("Table").click()
     expect(figure.locator("table tbody tr").first).to_be_visible()
     shoot(persona)
