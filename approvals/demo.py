@@ -2,6 +2,10 @@
 procedure as the officials would (approvals.procedure)."""
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -91,11 +95,61 @@ def ensure_personas() -> dict:
     return users
 
 
+@contextmanager
+def days_ago(days: int) -> Iterator[None]:
+    """Let what happens inside look done `days` days ago, at ten in the morning: the demo's
+    history, so that the dashboards have months to show. Everything the procedure records
+    reads the time from django.utils.timezone.now (cases, timeline, clocks, issuers)."""
+    moment = timezone.now().replace(hour=2, minute=0, second=0, microsecond=0)
+    with mock.patch("django.utils.timezone.now", return_value=moment - timedelta(days=days)):
+        yield
+
+
 @transaction.atomic
 def seed_cases(users: dict) -> None:
     flow = IssuanceFlow
+    ministry = users["ministry"]
 
-    # Hangzhou has no case: the README's walk-through starts there.
+    # The year behind: a rejection for Zhejiang and for Ningbo, Beijing approved and filed,
+    # a first application of Shenzhen's rejected, and Beijing's changes.
+    with days_ago(300):
+        first = procedure.apply(users["zhejiang"], spec_version="2.00")
+    with days_ago(297):
+        accepted(first, by=ministry)
+    with days_ago(281):
+        procedure.decide(first, flow.ministry_review, ministry, Outcome.REJECT, OLD_SPEC)
+    with days_ago(250):
+        first = procedure.apply(users["ningbo"], spec_version="2.00")
+    with days_ago(248):
+        accepted(first, by=users["zhejiang"])
+    with days_ago(236):
+        procedure.decide(first, flow.provincial_examination, users["zhejiang"], Outcome.PASS)
+    with days_ago(222):
+        procedure.decide(first, flow.ministry_review, ministry, Outcome.REJECT, OLD_SPEC)
+    with days_ago(210):
+        beijing = procedure.apply(
+            users["beijing"], contact_person="王芳", contact_phone="010-8888 2222"
+        )
+    with days_ago(207):
+        accepted(beijing, by=ministry)
+    with days_ago(196):
+        procedure.decide(beijing, flow.ministry_review, ministry, Outcome.PASS)
+    with days_ago(189):
+        procedure.file(beijing, ministry, "ICRC-2026-0001")
+    with days_ago(120):
+        rejected = procedure.apply(
+            users["shenzhen"], card_product="SZ-2 接触式卡", spec_version="2.00"
+        )
+    with days_ago(117):
+        accepted(rejected, by=users["guangdong"])
+    with days_ago(113):
+        procedure.decide(rejected, flow.provincial_examination, users["guangdong"], Outcome.PASS)
+    with days_ago(97):
+        procedure.decide(rejected, flow.ministry_review, ministry, Outcome.REJECT, OLD_SPEC)
+    beijing.refresh_from_db()
+    seed_change_history(users, beijing.issuer)
+
+    # Today's cases. Hangzhou has none: the README's walk-through starts there.
     # Ningbo: accepted by Zhejiang, its examination suspended for an expert review.
     ningbo = procedure.apply(users["ningbo"])
     clocks.accept(ningbo, by=users["zhejiang"])
@@ -107,21 +161,10 @@ def seed_cases(users: dict) -> None:
         "expert review.",
     )
 
-    # Shenzhen: a first application rejected by the Ministry, a second one passed by
-    # Guangdong and awaiting the Ministry.
-    rejected = procedure.apply(users["shenzhen"], card_product="SZ-2 接触式卡", spec_version="2.00")
-    procedure.decide(rejected, flow.provincial_examination, users["guangdong"], Outcome.PASS)
-    procedure.decide(
-        rejected,
-        flow.ministry_review,
-        users["ministry"],
-        Outcome.REJECT,
-        "2.00 规范卡片已不再受理新的发行申请。New issuance on 2.00 cards is no longer accepted.",
-    )
+    # Shenzhen: its second application, passed by Guangdong and awaiting the Ministry, whose
+    # review (accepted once, by Guangdong) is overdue by more than the escalation margin.
     shenzhen = procedure.apply(users["shenzhen"])
     procedure.decide(shenzhen, flow.provincial_examination, users["guangdong"], Outcome.PASS)
-    # ... where the Ministry's review (accepted once, by Guangdong) is overdue by more than
-    # the escalation margin.
     backdate(shenzhen, 23)
 
     # Zhejiang itself: returned by the Ministry for correction.
@@ -129,7 +172,7 @@ def seed_cases(users: dict) -> None:
     procedure.decide(
         zhejiang,
         flow.ministry_review,
-        users["ministry"],
+        ministry,
         Outcome.RETURN,
         "卡面样式不符合全国统一样式，请修改后重新提交。"
         "The card surface does not follow the unified style.",
@@ -139,49 +182,15 @@ def seed_cases(users: dict) -> None:
     guangdong = procedure.apply(
         users["guangdong"], contact_person="李华", contact_phone="020-8888 1111"
     )
-    procedure.decide(guangdong, flow.ministry_review, users["ministry"], Outcome.PASS)
+    procedure.decide(guangdong, flow.ministry_review, ministry, Outcome.PASS)
     backdate(guangdong, 8)  # its decision to be served within 10 working days: due soon
 
-    # Beijing: approved and filed, then changes.
-    beijing = procedure.apply(
-        users["beijing"], contact_person="王芳", contact_phone="010-8888 2222"
+    # Beijing: a new card surface awaiting the Ministry's re-approval, its limit extended.
+    surface = procedure.request_change(
+        beijing.issuer, users["beijing"], description="新版卡面 / new card surface"
     )
-    procedure.decide(beijing, flow.ministry_review, users["ministry"], Outcome.PASS)
-    procedure.file(beijing, users["ministry"], "ICRC-2026-0001")
-    beijing.refresh_from_db()
-    seed_change_requests(users, beijing.issuer)
-
-
-def seed_change_requests(users: dict, beijing: Issuer) -> None:
-    flow = ChangeFlow
-    bureau, ministry = users["beijing"], users["ministry"]
-    # More cards: filed for the record and acknowledged (version 2).
-    more_cards = procedure.request_change(
-        beijing,
-        bureau,
-        description="增加拟发卡数量 / more planned cards",
-        planned_quantity=2_000_000,
-    )
-    procedure.submit_change(more_cards, bureau)
-    procedure.decide(more_cards, flow.acknowledgement, ministry, Outcome.PASS)
-    # A local extension DF in the file structure: re-approval, rejected.
-    extension = procedure.request_change(
-        beijing, bureau, description="本地扩充应用 DF05 / local extension DF05"
-    )
-    local_df = {"path": "3F00/DF05", "level": "DF", "fid": "DF05", "aid": "D15600000505"}
-    actions.replace_file_structure(extension, [*extension.file_structure, local_df], by=bureau)
-    procedure.submit_change(extension, bureau)
-    procedure.decide(
-        extension,
-        flow.ministry_review,
-        ministry,
-        Outcome.REJECT,
-        "本地扩充文件须先通过标准符合性审核。The extension must pass the conformance review first.",
-    )
-    # A new card surface: awaiting the Ministry's re-approval.
-    surface = procedure.request_change(beijing, bureau, description="新版卡面 / new card surface")
-    changes.replace_surface(surface, procedure.pdf_upload("surface v2"), by=bureau)
-    procedure.submit_change(surface, bureau)
+    changes.replace_surface(surface, procedure.pdf_upload("surface v2"), by=users["beijing"])
+    procedure.submit_change(surface, users["beijing"])
     clocks.accept(surface, by=ministry)
     backdate(surface, 15)
     clocks.extend(
@@ -189,6 +198,54 @@ def seed_change_requests(users: dict, beijing: Issuer) -> None:
         by=users["ministry-head"],
         reason="新卡面须征求发卡银行意见。The issuing banks are consulted on the new surface.",
     )
+
+
+def accepted(case: Case, *, by) -> None:
+    """The examining office accepts the case, when it is awaiting acceptance (a change filed
+    for the record is not)."""
+    clock = clocks.running_clock(case)
+    if clock is not None and clock.step == clock.Step.ACCEPTANCE:
+        clocks.accept(case, by=by)
+
+
+OLD_SPEC = "2.00 规范卡片已不再受理新的发行申请。New issuance on 2.00 cards is no longer accepted."
+
+
+def seed_change_history(users: dict, beijing: Issuer) -> None:
+    flow = ChangeFlow
+    bureau, ministry = users["beijing"], users["ministry"]
+    # More cards: filed for the record and acknowledged (version 2).
+    with days_ago(90):
+        more_cards = procedure.request_change(
+            beijing,
+            bureau,
+            description="增加拟发卡数量 / more planned cards",
+            planned_quantity=2_000_000,
+        )
+        procedure.submit_change(more_cards, bureau)
+    with days_ago(88):
+        accepted(more_cards, by=ministry)
+    with days_ago(83):
+        procedure.decide(more_cards, flow.acknowledgement, ministry, Outcome.PASS)
+    # A local extension DF in the file structure: re-approval, rejected.
+    with days_ago(40):
+        extension = procedure.request_change(
+            beijing, bureau, description="本地扩充应用 DF05 / local extension DF05"
+        )
+        local_df = {"path": "3F00/DF05", "level": "DF", "fid": "DF05", "aid": "D15600000505"}
+        actions.replace_file_structure(extension, [*extension.file_structure, local_df], by=bureau)
+        procedure.submit_change(extension, bureau)
+    with days_ago(37):
+        accepted(extension, by=ministry)
+    with days_ago(26):
+        procedure.decide(
+            extension,
+            flow.ministry_review,
+            ministry,
+            Outcome.REJECT,
+            "本地扩充文件须先通过标准符合性审核。"
+            "The extension must pass the conformance review first.",
+        )
 
 
 def backdate(case: Case, working_days: int) -> None:
