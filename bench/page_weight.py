@@ -33,18 +33,10 @@ from bench.http import (
     server_env,
     wait_for,
 )
+from tests.browser.conftest import CHROMIUM_ARGS
 
 USER = "zhejiang"
 TARGET_KB = 600
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def transferred(page, url: str) -> tuple[int, list[tuple[str, int]]]:
