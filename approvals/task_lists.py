@@ -29,7 +29,7 @@ from issuers.membership import Official
 
 from .access import TASK_CASE, task_queue, visible_tasks
 from .models import ClockState, StepClock
-from .search import case_search
+from .search import CappedPaginator, case_search
 
 # The session key of viewflow's StoreRequestPathMixin (the "back" link of a task page).
 PIN_LOCATION = "vf-pin-location"
@@ -81,7 +81,10 @@ class TaskListFilter(OpenTaskFilter):
 
 
 class CaseColumn:
-    """Names the case of each task from the row's joined case: no query per row."""
+    """Names the case of each task from the row's joined case: no query per row; counts the
+    list only up to a cap, like the case lists (viewflow's counts every visible task)."""
+
+    paginator_class = CappedPaginator
 
     def dispatch(self, request, *args, **kwargs):
         # viewflow remembers the list a task was opened from by writing the path into the

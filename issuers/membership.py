@@ -249,6 +249,20 @@ class Official:
         return membership.department if membership else None
 
     @cached_property
+    def bureaus(self) -> list[int]:
+        """The ids of the municipal bureaus of the user's province, when the user works for a
+        provincial department (whose jurisdiction they are); else none."""
+        department = self.department
+        if department is None or department.kind != Department.Kind.PROVINCIAL:
+            return []
+        return list(
+            Department.objects.filter(
+                kind=Department.Kind.MUNICIPAL,
+                division__code__startswith=department.division.code[:2],
+            ).values_list("pk", flat=True)
+        )
+
+    @cached_property
     def object_permissions(self) -> list[tuple[str, str]]:
         """The user's (permission, object pk) pairs, own and through groups."""
         if not self.user.is_authenticated:

@@ -30,8 +30,14 @@ def issuers_matching(text: str) -> QuerySet[Issuer]:
     return Issuer.objects.filter(Q(issuer_id__icontains=text) | Q(filing_reference__icontains=text))
 
 
+# Up to this many matching issuers are handed to the query as keys (which its index serves
+# beside the department's); a fragment most issuers share stays a subquery.
+MATCHED_KEYS = 2000
+
+
 def issuer_search(text: str) -> Q:
     """The register's search: an issuer's ID, filing reference, department or area."""
-    return Q(pk__in=issuers_matching(text).values("pk")) | Q(
-        department__in=list(departments_matching(text).values_list("pk", flat=True))
-    )
+    matching = issuers_matching(text).values_list("pk", flat=True)
+    keys = list(matching[: MATCHED_KEYS + 1])
+    departments = list(departments_matching(text).values_list("pk", flat=True))
+    return Q(pk__in=matching if len(keys) > MATCHED_KEYS else keys) | Q(department__in=departments)
