@@ -4,11 +4,17 @@ Every benchmark hands `compare` two callables doing the same work: the system's 
 candidate) and the plainest way (the baseline). They run alternately, in pairs, so that
 whatever else the machine does weighs on both alike; the result is the median of the
 per-pair ratios with its spread, and the raw samples go to a JSON file under bench/results/.
+
+A comparison with a target ("p95 <= 1.5x", ">= 0.5x", ...) gets a verdict from the spread of
+its per-pair ratios, not from the median alone: "met" when every pair is within the target,
+"missed" when every pair is outside it, "within noise" when the spread crosses it (the run
+cannot tell). A target without a bound ("report") gets no verdict.
 """
 
 import json
 import os
 import platform
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -34,6 +40,17 @@ class Comparison:
     def ratios(self) -> list[float]:
         return [c / b for c, b in zip(self.candidate, self.baseline, strict=True) if b]
 
+    @property
+    def bound(self) -> tuple[str, float] | None:
+        """The target's bound on the ratio, e.g. ("<=", 1.5) for "p95 <= 1.5x"."""
+        found = TARGET_BOUND.search(self.target)
+        return (found.group(1), float(found.group(2))) if found else None
+
+    @property
+    def verdict(self) -> str:
+        """Met, missed or within noise (see the module docstring); "" without a bound."""
+        return verdict(self.ratios, self.bound)
+
     def summary(self) -> str:
         ratios = sorted(self.ratios)
         median = statistics.median(ratios)
@@ -44,10 +61,32 @@ class Comparison:
         )
         if self.target:
             line += f"  target {self.target}"
+        if self.verdict:
+            line += f": {self.verdict}"
         return line
 
 
+# "<= 1.5x", ">= 0.5x" anywhere in a target text.
+TARGET_BOUND = re.compile(r"([<>]=)\s*([0-9]+(?:\.[0-9]+)?)x")
+
+
+def verdict(ratios: list[float], bound: tuple[str, float] | None) -> str:
+    """Met if the whole spread of ratios is within the bound, missed if it is wholly outside,
+    "within noise" if it crosses the bound; "" if there is no bound or no ratio."""
+    if bound is None or not ratios:
+        return ""
+    operator, limit = bound
+    inside = [r <= limit if operator == "<=" else r >= limit for r in ratios]
+    if all(inside):
+        return "met"
+    if not any(inside):
+        return "missed"
+    return "within noise"
+
+
 def p95(samples: list[float]) -> float:
+    """The 95th percentile (nearest rank). Of 20 samples it is the second slowest, one outlier
+    away from the maximum; of 100 the sixth slowest: take it over 100 or more."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
@@ -99,7 +138,12 @@ def save(benchmark: str, comparisons: list[Comparison], **extra: object) -> Path
             "cpus": os.cpu_count(),
         },
         "comparisons": [
-            {**asdict(c), "ratios": c.ratios, "median_ratio": statistics.median(c.ratios)}
+            {
+                **asdict(c),
+                "ratios": c.ratios,
+                "median_ratio": statistics.median(c.ratios),
+                "verdict": c.verdict,
+            }
             for c in comparisons
         ],
         **extra,

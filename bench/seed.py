@@ -24,6 +24,12 @@ Why it is built this way:
   enforce the rule, and the lists must cope with this volume whatever it means.
 * A marker table, `bench_seed_info`, records what was seeded; a second run refuses (or, with
   --reset, drops and recreates the database), and bench.lists refuses to run without it.
+* The personas' inboxes are settled last (`settle_personas`): the persona holds no taken task,
+  one colleague exactly a page of them, so that the lists' "frame" and "inbox" rows measure
+  what they say; bench.lists and bench.scale run it again (idempotent) before measuring.
+  Then VACUUM ANALYZE: two seeded databases are measured in the same state.
+* `--applications 1000000` streams as 100,000 does (batches of 5,000): ~630 MB resident,
+  23 minutes on a busy 2-CPU machine, a 6.6 GB database.
 """
 
 import argparse
@@ -35,7 +41,11 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ssc_bench"
 SEED = 20_261_122
@@ -100,6 +110,16 @@ def seed_info() -> dict | None:
     if row is None:
         return None
     return row[0] if isinstance(row[0], dict) else json.loads(row[0])
+
+
+def pending_migrations() -> list[str]:
+    """The app's migrations not yet applied to the database (the code would expect them)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
 # --- the cases -------------------------------------------------------------------------------
@@ -409,6 +429,16 @@ APPLICATION_COLUMNS = [
     "file_structure",
 ]
 STATUS = APPLICATION_COLUMNS.index("status")
+# What an approved application hands to its issuer's registered version 1.
+SPEC_FIELDS = [
+    "card_supplier",
+    "card_product",
+    "cardholder_categories",
+    "cardholder_population",
+    "planned_quantity",
+    "spec_version",
+]
+SPEC_INDEXES = [APPLICATION_COLUMNS.index(name) for name in SPEC_FIELDS]
 PROCESS_COLUMNS = ["id", "flow_class", "status", "created", "finished", "data"]
 TASK_COLUMNS = [
     "id",
@@ -456,7 +486,7 @@ SPECIFICATION_COLUMNS = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)
 class Approval:
     """What the issuer register needs of an approved case, kept until serials are handed out."""
 
@@ -617,7 +647,8 @@ class FlowWriter:
 
 
 def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
-    """Issuer IDs in the order they were allocated, from the national serial, gapless."""
+    """Issuer IDs in the order they were allocated, from the national serial, gapless.
+    app_rows: the SPEC_FIELDS of each approved application, by its id."""
     from django.db import connection
 
     from issuers.file_structure import national_structure
@@ -647,18 +678,12 @@ def write_issuers(approvals: list[Approval], app_rows: dict[int, tuple]) -> int:
                 approval.division_id,
             )
         )
-        row = dict(zip(APPLICATION_COLUMNS, app_rows[approval.application_id], strict=True))
         specifications.append(
             (
                 issuer_id,
                 1,
                 approval.allocated_at,
-                row["card_supplier"],
-                row["card_product"],
-                row["cardholder_categories"],
-                row["cardholder_population"],
-                row["planned_quantity"],
-                row["spec_version"],
+                *app_rows[approval.application_id],
                 f"materials/{approval.application_id}/bench-surface",
                 "application/pdf",
                 1,
@@ -703,7 +728,8 @@ def seed(applications: int) -> dict:
             flush=True,
         )
         writer = FlowWriter(seeder, departments, members)
-        # Spec fields of approved cases, for their registered version 1 (small: ~half the cases).
+        # Spec fields of approved cases, for their registered version 1: only those six
+        # fields (mostly shared strings), kept for ~half the cases (~460,000 at 1M).
         approved_rows: dict[int, tuple] = {}
         written = 0
         for batch in seeder.cases(departments):
@@ -711,7 +737,7 @@ def seed(applications: int) -> dict:
             writer.write(batch, rows)
             for row in rows:
                 if row[STATUS] in ("approved", "filed"):
-                    approved_rows[row[0]] = row
+                    approved_rows[row[0]] = tuple(row[i] for i in SPEC_INDEXES)
             written += len(batch)
             if written % 20_000 == 0 or written == applications:
                 print(
@@ -744,9 +770,232 @@ def seed(applications: int) -> dict:
                 f"INSERT INTO {MARKER_TABLE} (info) VALUES (%s)",  # noqa: S608
                 [json.dumps(info)],
             )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settled = settle_personas()
+    for persona, found in settled.items():
+        counts[f"{persona}: taken tasks"] = found["persona"]
+        counts[f"{persona}: taken by {found['colleague']}"] = found["colleague taken"]
+        counts[f"{persona}: cases added for open work"] = found["cases added"]
+    vacuum()
     return {**counts, "seconds": round(time.perf_counter() - started, 1)}
+
+
+# --- the personas' inboxes -------------------------------------------------------------------
+
+# The personas whose pages bench.lists and bench.scale open, and how many taken tasks their
+# inbox colleague holds: one full page of viewflow's inbox (ListModelView.paginate_by).
+INBOX_PERSONAS = ("zhejiang", "ministry")
+FULL_INBOX = 25
+
+
+def inbox_colleague(persona: str):  # -> User
+    """Who holds the full inbox of the persona's department: its first seeded official
+    ("bench-<department>-1"), a colleague of the persona with the same permissions."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    department = User.objects.get(username=persona).membership.department_id
+    return (
+        User.objects.filter(membership__department=department, username__startswith="bench-")
+        .order_by("pk")
+        .first()
+    )
+
+
+def settle_personas(size: int = FULL_INBOX) -> dict[str, dict]:
+    """Open work enough for the personas' departments, then their inboxes settled."""
+    added = ensure_open_work(2 * size)
+    settled = settle_inboxes(size)
+    for persona, count in added.items():
+        settled[persona]["cases added"] = count
+    return settled
+
+
+def open_work(department) -> "QuerySet":  # of Task
+    """The open tasks of the department's office: NEW or taken, of the issuance flow, on its
+    permission, not the applicants' correction."""
+    from viewflow.workflow.models import Task
+
+    from approvals.access import applicant_steps
+    from approvals.flows import IssuanceFlow
+
+    return Task.objects.filter(
+        process__flow_class=IssuanceFlow,
+        status__in=["NEW", "ASSIGNED"],
+        flow_task_type="HUMAN",
+        owner_permission_obj_pk=str(department.pk),
+    ).exclude(flow_task__in=applicant_steps(IssuanceFlow))
+
+
+def ensure_open_work(wanted: int) -> dict[str, int]:
+    """Give each persona's department at least `wanted` open tasks (a full inbox for the
+    colleague and a full page left in the queue), adding recent cases waiting for it if the
+    seed drew fewer: a province examines its bureaus' cases, the Ministry reviews the
+    provinces'. The seed's 100,000 cases leave Zhejiang about 25 open examinations (about
+    250 at 1M), so about 25 are added there. They are written as the seed writes cases
+    (FlowWriter, own random stream, so the seeded rows stay the same) with their running
+    clocks. Idempotent. Returns the cases added per persona."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from approvals.flows import IssuanceFlow as F
+    from issuers.models import Department, Membership
+
+    User = get_user_model()
+    added: dict[str, int] = {}
+    with transaction.atomic():
+        departments = list(Department.objects.select_related("division").order_by("pk"))
+        members: dict[int, list[int]] = {}
+        for department_id, user_id in Membership.objects.order_by("pk").values_list(
+            "department_id", "user_id"
+        ):
+            members.setdefault(department_id, []).append(user_id)
+        seeder = Seeder(0, seed=SEED + 1)
+        cases: list[Case] = []
+        application_id = next_id("approvals_case")
+        for persona in INBOX_PERSONAS:
+            office = User.objects.get(username=persona).membership.department
+            missing = wanted - open_work(office).count()
+            added[persona] = max(0, missing)
+            if missing <= 0:
+                continue
+            if office.kind == Department.Kind.PROVINCIAL:
+                prefix, kind = office.division.code[:2], Department.Kind.MUNICIPAL
+                step = Step(F.provincial_examination, "examiner", open=True)
+                status = "examination"
+            else:
+                prefix, kind = "", Department.Kind.PROVINCIAL
+                step = Step(F.ministry_review, "reviewer", open=True)
+                status = "review"
+            applicants = [
+                d
+                for d in departments
+                if d.kind == kind and d.may_apply and d.division.code.startswith(prefix)
+            ]
+            for _ in range(missing):
+                submitted = END - datetime.timedelta(seconds=seeder._days(1, 25))
+                case = Case(
+                    application_id,
+                    seeder.rng.choice(applicants),
+                    submitted - datetime.timedelta(seconds=seeder._days(1, 30)),
+                    submitted,
+                    status,
+                    [Step(F.submit), Step(F.route_by_applicant_level, wait=0.005), step],
+                )
+                cases.append(case)
+                application_id += 1
+        if cases:
+            writer = FlowWriter(seeder, departments, members)
+            writer.write(cases, [seeder.application_row(case, members) for case in cases])
+            write_clocks()
+            for table in ("approvals_case", "viewflow_process", "viewflow_task"):
+                reset_sequence(table)
+    return added
+
+
+def settle_inboxes(size: int = FULL_INBOX) -> dict[str, dict]:
+    """Make each persona's inbox empty and its colleague's hold exactly `size` taken tasks.
+
+    The seed hands open tasks to officials at random, so the persona would hold a few and its
+    busiest colleague anything from 5 to 74: neither "an empty inbox" nor "a full page". Here
+    the persona's taken tasks go to the department's other officials (round robin), and the
+    colleague's beyond `size` too (its oldest); a colleague short of `size` takes the newest
+    tasks held by the others, then, if still short, the newest open tasks of the department's
+    queue. Tasks only move between officials of the department that holds their permission,
+    so every row stays one the app could have written. Idempotent; deterministic.
+    Returns, per persona, what its inbox and the colleague's hold afterwards.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from viewflow.workflow.models import Task
+
+    from approvals.access import applicant_steps
+    from approvals.flows import IssuanceFlow
+
+    User = get_user_model()
+    tasks = Task.objects.filter(process__flow_class=IssuanceFlow)
+    taken = tasks.filter(status="ASSIGNED")
+    settled = {}
+    with transaction.atomic():
+        for persona in INBOX_PERSONAS:
+            user = User.objects.select_related("membership__department").get(username=persona)
+            department = user.membership.department
+            colleague = inbox_colleague(persona)
+            others = list(
+                User.objects.filter(membership__department=department)
+                .exclude(pk__in=[user.pk, colleague.pk])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            moved = _hand_round(
+                list(
+                    taken.filter(owner=user).order_by("created", "pk").values_list("pk", flat=True)
+                ),
+                others,
+            )
+            held = list(
+                taken.filter(owner=colleague)
+                .order_by("-created", "-pk")
+                .values_list("pk", flat=True)
+            )
+            moved += _hand_round(held[size:][::-1], others)
+            missing = max(0, size - len(held))
+            if missing:
+                from_others = taken.filter(owner_id__in=others).order_by("-created", "-pk")
+                picked = list(from_others.values_list("pk", flat=True)[:missing])
+                tasks.filter(pk__in=picked).update(owner=colleague)
+                moved, missing = moved + len(picked), missing - len(picked)
+            if missing:
+                queue = (
+                    tasks.filter(
+                        status="NEW",
+                        flow_task_type="HUMAN",
+                        owner_permission_obj_pk=str(department.pk),
+                    )
+                    .exclude(flow_task__in=applicant_steps(IssuanceFlow))
+                    .order_by("-created", "-pk")
+                )
+                picked = list(queue.values_list("pk", flat=True)[:missing])
+                tasks.filter(pk__in=picked).update(status="ASSIGNED", owner=colleague)
+                moved, missing = moved + len(picked), missing - len(picked)
+            settled[persona] = {
+                "persona": taken.filter(owner=user).count(),
+                "colleague": colleague.username,
+                "colleague taken": taken.filter(owner=colleague).count(),
+                "moved": moved,
+            }
+    return settled
+
+
+def _hand_round(tasks: list[int], officials: list[int]) -> int:
+    """Give the tasks (ids) to officials in turn (none: back to the queue, untaken)."""
+    from viewflow.workflow.models import Task
+
+    for number, task in enumerate(tasks):
+        if officials:
+            Task.objects.filter(pk=task).update(owner_id=officials[number % len(officials)])
+        else:
+            Task.objects.filter(pk=task).update(owner=None, status="NEW")
+    return len(tasks)
+
+
+def vacuum(*, only_if_never: bool = False) -> bool:
+    """VACUUM ANALYZE the database, as autovacuum would eventually (visibility map, hint
+    bits, statistics), so that two seeded databases are measured in the same state and
+    autovacuum does not start on one of them in the middle of a run. With only_if_never,
+    only if the task table was never vacuumed. Returns whether it ran."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if only_if_never:
+            cursor.execute(
+                "SELECT last_vacuum IS NOT NULL OR last_autovacuum IS NOT NULL "
+                "FROM pg_stat_user_tables WHERE relname = 'viewflow_task'"
+            )
+            row = cursor.fetchone()
+            if row and row[0]:
+                return False
+        cursor.execute("VACUUM (ANALYZE)")
+    return True
 
 
 # The time limit of each open case's step, as approvals.clocks would have started it with its
@@ -787,6 +1036,7 @@ CROSS JOIN LATERAL (
                                      ELSE interval '28 days' END AS due
 ) x
 WHERE c.status IN ('examination', 'review', 'approved')
+    AND NOT EXISTS (SELECT 1 FROM approvals_stepclock k WHERE k.case_id = c.id)
 """  # noqa: S608 - constants only
 
 
@@ -799,7 +1049,8 @@ def write_clocks() -> int:
         count = cursor.rowcount
         cursor.execute(
             "UPDATE approvals_case c SET current_clock_id = k.id FROM approvals_stepclock k "
-            "WHERE k.case_id = c.id AND k.stopped_at IS NULL"
+            "WHERE k.case_id = c.id AND k.stopped_at IS NULL "
+            "AND c.current_clock_id IS DISTINCT FROM k.id"
         )
     return count
 
