@@ -184,3 +184,30 @@ def test_percentile_is_a_value_that_occurred():
     assert dashboard.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == 9
     assert dashboard.percentile([4], 90) == 4
     assert dashboard.bucket([0, 5, 6, 20, 21, 40]) == [2, 1, 0, 1, 1, 1]
+
+
+def test_the_app_bars_overdue_count_stops_at_its_cap_and_links_to_the_list(
+    world, client_for, personas, monkeypatch
+):
+    past = timezone.now() - datetime.timedelta(days=5)
+    StepClock.objects.filter(pk=world["zhejiang"].current_clock_id).update(
+        due_at=past, remind_at=past
+    )
+    html = page(client_for("ministry"), "/cases/")
+    assert "2 overdue" in html and "/dashboard/overdue/?mine=on" in html
+    monkeypatch.setattr("approvals.context_processors.OVERDUE_CAP", 1)
+    assert "1+ overdue" in page(client_for("ministry"), "/cases/")
+
+
+def test_the_overdue_list_filters_my_departments_steps(world, client_for, personas):
+    guangdong = world["guangdong"].reference
+    mine = page(client_for("ministry"), "/dashboard/overdue/?mine=on")
+    assert guangdong in mine  # the Ministry's own review step
+    ningbo = world["ningbo"]
+    past = timezone.now() - datetime.timedelta(days=5)
+    procedure.correct(ningbo, personas["ningbo"])
+    ningbo.refresh_from_db()
+    StepClock.objects.filter(pk=ningbo.current_clock_id).update(due_at=past, remind_at=past)
+    assert ningbo.reference not in page(client_for("ministry"), "/dashboard/overdue/?mine=on")
+    assert ningbo.reference in page(client_for("ministry"), "/dashboard/overdue/")
+    assert ningbo.reference in page(client_for("zhejiang"), "/dashboard/overdue/?mine=on")
