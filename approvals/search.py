@@ -15,6 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
     BooleanFilter,
@@ -37,9 +38,12 @@ from .models.clock import Step
 User = AbstractBaseUser | AnonymousUser
 
 # "SSC-2026-000123", "ssc-000123", "000123", "123": the number is the case's key.
-ASCII_CODE = re.compile(r"[A-Za-z0-9]")
-MATCHED_KEYS = 2000
 REFERENCE = re.compile(r"^(?:[A-Za-z]{3}-)?(?:\d{4}-)?0*(\d{1,9})$")
+# Issuer IDs and filing references are ASCII codes: only such text can be part of one.
+ASCII_CODE = re.compile(r"[A-Za-z0-9]")
+# Up to this many cases of matching issuers are handed to the query as keys; more (a
+# fragment most issuers share) stay a subquery.
+MATCHED_KEYS = 2000
 
 
 def case_search(text: str, path: str = "") -> Q:
@@ -56,7 +60,7 @@ def case_search(text: str, path: str = "") -> Q:
     reference = REFERENCE.match(text)
     if reference:
         found |= Q(**{f"{path}pk": int(reference.group(1))})
-        if reference.group(0) != reference.group(1) and not text[:1].isdigit():
+        if text[:1].isalpha():  # "SSC-…": a reference, nothing else
             return found
     departments = list(departments_matching(text).values_list("pk", flat=True))
     if departments:
@@ -66,7 +70,6 @@ def case_search(text: str, path: str = "") -> Q:
         for kind in (Application, ChangeRequest):
             cases = kind.objects.filter(issuer__in=issuers).values_list("pk", flat=True)
             keys = list(cases[: MATCHED_KEYS + 1])
-            # A fragment common to most issuers stays a subquery; a specific one is a list.
             found |= Q(**{f"{path}pk__in": cases if len(keys) > MATCHED_KEYS else keys})
     return found
 
@@ -143,18 +146,27 @@ class CaseFilter(FilterSet):
         departments = visible_departments(user).filter(
             kind__in=[Department.Kind.PROVINCIAL, Department.Kind.MUNICIPAL]
         )
-        areas = Division.objects.filter(departments__in=departments).distinct().order_by("code")
+        areas = list(
+            Division.objects.filter(departments__in=departments).distinct().order_by("code")
+        )
         provinces = {area.code[:2] for area in areas}
         if len(provinces) > 1:
+            english = get_language().startswith("en")
             self.filters["province"].extra["choices"] = [
-                (p.code[:2], p.name_zh)
+                (p.code[:2], p.name_en if english and p.name_en else p.name_zh)
                 for p in Division.objects.filter(level=Division.Level.PROVINCE).order_by("code")
                 if p.code[:2] in provinces
             ]
+            # The areas of the province chosen (or of the area asked for): a national list
+            # of every area is hundreds of options to draw on every page, and to scroll.
+            chosen = (data or {}).get("province") or (data or {}).get("area", "")[:2]
+            areas = [area for area in areas if chosen and area.code.startswith(chosen)]
         else:
             del self.filters["province"]
-        if len(areas) > 1:
+        if len(areas) > 1 or (areas and len(provinces) > 1):
             self.filters["area"].extra["choices"] = [(a.code, str(a)) for a in areas]
+        elif len(provinces) > 1:
+            del self.filters["area"]  # until a province is chosen
         else:
             del self.filters["area"], self.filters["level"]
 
