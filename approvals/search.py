@@ -29,7 +29,7 @@ from django_filters.widgets import DateRangeWidget, SuffixedMultiWidget
 from issuers.access import visible_departments, visible_issuers
 from issuers.membership import department_of
 from issuers.models import Department, Division, Issuer
-from issuers.search import departments_matching, issuer_search, issuers_matching
+from issuers.search import ASCII_CODE, departments_matching, issuer_search, issuers_matching
 
 from .access import case_jurisdiction, visible_cases
 from .models import Application, Case, ChangeRequest, ClockState, StepClock
@@ -39,8 +39,6 @@ User = AbstractBaseUser | AnonymousUser
 
 # "SSC-2026-000123", "ssc-000123", "000123", "123": the number is the case's key.
 REFERENCE = re.compile(r"^(?:[A-Za-z]{3}-)?(?:\d{4}-)?0*(\d{1,9})$")
-# Issuer IDs and filing references are ASCII codes: only such text can be part of one.
-ASCII_CODE = re.compile(r"[A-Za-z0-9]")
 # Up to this many cases of matching issuers are handed to the query as keys; more (a
 # fragment most issuers share) stay a subquery.
 MATCHED_KEYS = 2000

@@ -7,6 +7,8 @@ foreign-key indexes serve. Issuer IDs and filing references are matched where th
 PostgreSQL a trigram index serves `icontains` on them (migration 0008).
 """
 
+import re
+
 from django.db.models import Q, QuerySet
 
 from .models import Department, Division, Issuer
@@ -30,6 +32,9 @@ def issuers_matching(text: str) -> QuerySet[Issuer]:
     return Issuer.objects.filter(Q(issuer_id__icontains=text) | Q(filing_reference__icontains=text))
 
 
+# Issuer IDs and filing references are ASCII codes: only such text can be part of one (a
+# Chinese name would make the database read every issuer, no trigram index serving it).
+ASCII_CODE = re.compile(r"[A-Za-z0-9]")
 # Up to this many matching issuers are handed to the query as keys (which its index serves
 # beside the department's); a fragment most issuers share stays a subquery.
 MATCHED_KEYS = 2000
@@ -37,7 +42,9 @@ MATCHED_KEYS = 2000
 
 def issuer_search(text: str) -> Q:
     """The register's search: an issuer's ID, filing reference, department or area."""
-    matching = issuers_matching(text).values_list("pk", flat=True)
-    keys = list(matching[: MATCHED_KEYS + 1])
-    departments = list(departments_matching(text).values_list("pk", flat=True))
-    return Q(pk__in=matching if len(keys) > MATCHED_KEYS else keys) | Q(department__in=departments)
+    found = Q(department__in=list(departments_matching(text).values_list("pk", flat=True)))
+    if ASCII_CODE.search(text):
+        matching = issuers_matching(text).values_list("pk", flat=True)
+        keys = list(matching[: MATCHED_KEYS + 1])
+        found |= Q(pk__in=matching if len(keys) > MATCHED_KEYS else keys)
+    return found
