@@ -84,6 +84,7 @@ def start(
         case=case,
         step=step,
         department=case.office_for(case.status),
+        applicant_id=case.department_id,
         started_at=now,
         counts_from=counts_from or timezone.localdate(now),
         amount=limit.amount,

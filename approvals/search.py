@@ -26,12 +26,12 @@ from django_filters import (
 )
 from django_filters.widgets import DateRangeWidget, SuffixedMultiWidget
 
-from issuers.access import visible_departments, visible_issuers
+from issuers.access import jurisdiction, visible_departments, visible_issuers
 from issuers.membership import department_of
 from issuers.models import Department, Division, Issuer
 from issuers.search import ASCII_CODE, departments_matching, issuer_search, issuers_matching
 
-from .access import case_jurisdiction, visible_cases
+from .access import visible_cases
 from .models import Application, Case, ChangeRequest, ClockState, StepClock
 from .models.clock import Step
 
@@ -267,8 +267,10 @@ class OverdueListing:
     overdue first; searched like the case lists."""
 
     def __init__(self, user: User, params: QueryDict) -> None:
+        # A clock runs only once its case was submitted, so its applicant's jurisdiction is its
+        # case's (`case_jurisdiction`), on the clock's own indexed column.
         clocks = (
-            StepClock.objects.filter(case_jurisdiction(user, "case__"))
+            StepClock.objects.filter(jurisdiction(user, field="applicant"))
             .filter(StepClock.objects.in_state(ClockState.OVERDUE, timezone.now()))
             .select_related("case__department__division", "department")
         )

@@ -106,6 +106,7 @@ def write_clocks(cases: int, now: datetime.datetime, far: datetime.datetime) -> 
                 case=case,
                 step="provincial_examination",
                 department=zhejiang,
+                applicant=hangzhou,
                 started_at=now,
                 counts_from=now.date(),
                 amount=20,

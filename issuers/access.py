@@ -13,10 +13,15 @@ from .models import Department, Issuer
 
 
 def jurisdiction(
-    user: AbstractBaseUser | AnonymousUser, path: str = "", *, shared: Q | None = None
+    user: AbstractBaseUser | AnonymousUser,
+    path: str = "",
+    *,
+    shared: Q | None = None,
+    field: str = "department",
 ) -> Q:
     """The rows user may see, as a filter on the row found at `path` from the queried model
-    (e.g. "process__caseprocess__case__"); that row has a `department`.
+    (e.g. "process__caseprocess__case__"); that row names its department in `field` (a
+    case's clock keeps the case's department as `applicant`).
 
     A department sees its own rows; a province also its municipal bureaus'; the Ministry
     every department's. `shared`, when given, is the condition under which a row is shown
@@ -27,7 +32,7 @@ def jurisdiction(
     department = department_of(user)
     if department is None:
         return Q(pk__in=[])
-    own = Q(**{f"{path}department": department})
+    own = Q(**{f"{path}{field}": department})
     # An empty Q() stands for "everything" in a filter but vanishes when combined with |.
     others = shared if shared is not None else Q()
     if department.kind == Department.Kind.MINISTRY:
@@ -35,7 +40,7 @@ def jurisdiction(
     if department.kind == Department.Kind.PROVINCIAL:
         # Its municipal bureaus by key: the department index serves the filter, where a join
         # on their kind and area code made the database read every row to count a list.
-        municipalities = Q(**{f"{path}department__in": Official.of(user).bureaus})
+        municipalities = Q(**{f"{path}{field}__in": Official.of(user).bureaus})
         return own | (municipalities & others)
     return own
 

@@ -79,6 +79,12 @@ class StepClock(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
     )
+    # The case's applying department, kept with its clock: an overdue list scoped to a
+    # jurisdiction then finds its steps by index instead of joining every overdue clock to
+    # its case (bench.scale: 52 ms at 100k cases, 502 ms at a million, for a province).
+    applicant = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     started_at = models.DateTimeField(_("started"))
     # The day the period counts from (a deemed acceptance counts from the day of receipt).
     counts_from = models.DateField(_("counts from"))
@@ -129,11 +135,17 @@ class StepClock(models.Model):
                 name="clock_alarms",
             ),
             models.Index(fields=["department", "due_at"], name="clock_department_due"),
-            # The overdue list, longest overdue first, whatever the office.
+            # The overdue list, longest overdue first, whatever the office: nationally, and
+            # for the departments of a jurisdiction.
             models.Index(
                 fields=["due_at"],
                 condition=models.Q(stopped_at__isnull=True, suspended_since__isnull=True),
                 name="clock_running_due",
+            ),
+            models.Index(
+                fields=["applicant", "due_at"],
+                condition=models.Q(stopped_at__isnull=True, suspended_since__isnull=True),
+                name="clock_applicant_due",
             ),
             # Running clocks computed with an older calendar (found after a calendar change).
             models.Index(
