@@ -1006,9 +1006,9 @@ END_SQL = f"'{END.isoformat()}'::timestamptz"
 CLOCKS_SQL = f"""
 INSERT INTO approvals_stepclock (
     case_id, step, department_id, applicant_id, started_at, counts_from, amount, unit,
-    extension_allowed, remind_before, escalate_after, legal_basis, suspended_since, suspension_reason,
-    suspended_days, extended_by, extension_reason, due_at, remind_at, escalate_at, provisional,
-    reminded_at, overdue_at, escalated_at, next_alarm_at, calendar_version
+    extension_allowed, remind_before, escalate_after, legal_basis, suspended_since,
+    suspension_reason, suspended_days, extended_by, extension_reason, due_at, remind_at,
+    escalate_at, provisional, reminded_at, overdue_at, escalated_at, next_alarm_at, calendar_version
 )
 SELECT c.id, x.step, t.owner_permission_obj_pk::int, c.department_id, t.created,
        t.created::date, x.days,
