@@ -33,7 +33,7 @@ from bench.http import (
     server_env,
     wait_for,
 )
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM_ARGS
 
 USER = "zhejiang"
 TARGET_KB = 600
@@ -47,7 +47,9 @@ def transferred(page, url: str) -> tuple[int, list[tuple[str, int]]]:
         requests.append(request)
 
     page.on("requestfinished", finished)
-    page.goto(url, wait_until="networkidle")
+    response = page.goto(url, wait_until="networkidle")
+    # An error page (a database not migrated, say) would be weighed instead of the page.
+    assert response is not None and response.status == 200, (url, response and response.status)
     page.remove_listener("requestfinished", finished)
     items = []
     for request in requests:

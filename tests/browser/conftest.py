@@ -23,19 +23,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
 
 from approvals.demo import DEMO_PASSWORD
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless, as root (no sandbox), and nothing that reaches out to the network on its own:
-# these machines have none beyond the live server.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Generous for a loaded 2-core machine; a step that works takes well under a second.
 TIMEOUT_MS = 15_000
 
