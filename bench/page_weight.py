@@ -49,7 +49,8 @@ def transferred(page, url: str) -> tuple[int, list[tuple[str, int]]]:
     page.on("requestfinished", finished)
     response = page.goto(url, wait_until="networkidle")
     # An error page (a database not migrated, say) would be weighed instead of the page.
-    assert response is not None and response.status == 200, (url, response and response.status)
+    if response is None or response.status != 200:
+        raise SystemExit(f"{url} answered {response and response.status}, not the page")
     page.remove_listener("requestfinished", finished)
     items = []
     for request in requests:
