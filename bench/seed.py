@@ -454,6 +454,7 @@ TASK_COLUMNS = [
     "owner_id",
     "owner_permission",
     "owner_permission_obj_pk",
+    "owner_permission_content_type_id",
     "data",
 ]
 ISSUER_COLUMNS = [
@@ -502,15 +503,18 @@ class FlowWriter:
     """Turns planned steps into process, task and task_previous rows, as viewflow writes them."""
 
     def __init__(self, seeder: Seeder, departments: list, members: dict[int, list[int]]) -> None:
+        from django.contrib.contenttypes.models import ContentType
         from viewflow.workflow.models import Process, Task
 
         from approvals.flows import IssuanceFlow
+        from issuers.models import Department
 
         self.seeder = seeder
         self.rng = seeder.rng
         self.members = members
         self.flow_class = Process._meta.get_field("flow_class").get_prep_value(IssuanceFlow)
         self.task_field = Task._meta.get_field("flow_task")
+        self.department_type = ContentType.objects.get_for_model(Department).pk
         self.ministry = next(d for d in departments if d.kind == "ministry")
         by_code = {d.division.code: d for d in departments if d.kind == "provincial"}
         self.examiner_of = {
@@ -626,6 +630,9 @@ class FlowWriter:
                     owner,
                     permission,
                     obj_pk,
+                    # What the app stores with a task addressed to a department, and reads
+                    # back when it checks who may act on it (approvals.flows.OfficialTask).
+                    self.department_type if permission else None,
                     "{}",
                 )
             )
