@@ -33,6 +33,7 @@ system-deps:
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py signing_key --demo
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 

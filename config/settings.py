@@ -126,6 +126,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # scoped download views read them. MEDIA_URL is therefore deliberately unset.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# The office's signing key and certificate (PEM files, never in the database): every issued
+# PDF is signed with them (PAdES), and so is every checkpoint of the audit chain. `make run`
+# writes a demo pair here on first run (`manage.py signing_key --demo`).
+DOCUMENT_SIGNING_KEY = env.path(
+    "DOCUMENT_SIGNING_KEY", default=BASE_DIR / "var/signing/demo-key.pem"
+)
+DOCUMENT_SIGNING_CERT = env.path(
+    "DOCUMENT_SIGNING_CERT", default=BASE_DIR / "var/signing/demo-cert.pem"
+)
+
 # Exports: an XLSX of up to this many rows is written while the official waits; a longer one
 # by a worker, with a progress page. CSV always streams.
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)

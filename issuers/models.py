@@ -1,4 +1,5 @@
 import re
+import string
 import uuid
 
 from django.conf import settings
@@ -71,6 +72,21 @@ class Division(models.Model):
         return self.code[:2] + "0000"
 
 
+def validate_document_number_pattern(pattern: str) -> None:
+    """A pattern names {number}, and nothing but {year}, {number} and {office}."""
+    try:
+        names = {name for _text, name, _spec, _conv in string.Formatter().parse(pattern) if name}
+    except ValueError:
+        names = None
+    if names is None or "number" not in names or names - {"year", "number", "office"}:
+        raise ValidationError(
+            _(
+                "Use {number}, and optionally {year} and {office}, "
+                "e.g. 人社信息办函〔{year}〕{number}号."
+            )
+        )
+
+
 class DepartmentQuerySet(models.QuerySet):
     def ministry(self) -> "Department":
         return self.get(kind=Department.Kind.MINISTRY)
@@ -91,6 +107,17 @@ class Department(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     division = models.ForeignKey(
         Division, on_delete=models.PROTECT, null=True, blank=True, related_name="departments"
+    )
+    document_number_pattern = models.CharField(
+        _("document number pattern"),
+        max_length=60,
+        blank=True,
+        validators=[validate_document_number_pattern],
+        help_text=_(
+            "The number of the documents this office issues (文号), e.g. "
+            "人社信息办函〔{year}〕{number}号. {year} and {number} are filled in; numbers run "
+            "per office and year without gaps. Empty: the office's name, the year and the number."
+        ),
     )
 
     objects = DepartmentQuerySet.as_manager()
@@ -138,6 +165,11 @@ class Department(models.Model):
     @property
     def needs_provincial_examination(self) -> bool:
         return self.kind == self.Kind.MUNICIPAL
+
+    def document_number(self, year: int, number: int) -> str:
+        """The number (文号) of this office's document `number` of `year`."""
+        pattern = self.document_number_pattern or "{office}〔{year}〕{number}号"
+        return pattern.format(office=self.name, year=year, number=number)
 
     def examining_department(self) -> "Department | None":
         """The provincial department that examines this bureau's applications first."""

@@ -14,6 +14,7 @@ from django.urls import get_resolver
 from django.utils import translation
 
 from approvals.demo import ensure_personas
+from approvals.signing import write_demo_key_pair
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -23,9 +24,19 @@ def _urls_loaded():
     assert get_resolver().url_patterns
 
 
+@pytest.fixture(scope="session")
+def signing_key_pair(tmp_path_factory):
+    """One demo key pair for the whole run (generating an RSA key takes a moment)."""
+    folder = tmp_path_factory.mktemp("signing")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    write_demo_key_pair(key, cert)
+    return key, cert
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, signing_key_pair):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DOCUMENT_SIGNING_KEY, settings.DOCUMENT_SIGNING_CERT = signing_key_pair
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -18,7 +18,7 @@ from .change_request import ChangeKind, ChangeRequest
 from .clock import ClockState, Step, StepClock
 from .dashboard import DashboardFigures
 from .export import Export
-from .issued import CaseDocument, Notification
+from .issued import CaseDocument, DocumentSerial, Notification
 from .notices import Notice, NoticeSettings
 from .timeline import Action, AuditChainHead, CaseEvent
 
@@ -28,6 +28,7 @@ __all__ = [
     "AuditChainHead",
     "Case",
     "CaseDocument",
+    "DocumentSerial",
     "CaseEvent",
     "CaseProcess",
     "ChangeKind",

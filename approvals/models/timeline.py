@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     RELEASED = "released", _("Task released to the queue")
     REASSIGNED = "reassigned", _("Task reassigned")
     TAKEN_OVER = "taken_over", _("Task taken over by the substitute")
+    DOCUMENT_ISSUED = "issued", _("Document issued")
+    DOCUMENT_REVOKED = "revoked", _("Document revoked")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
