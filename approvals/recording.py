@@ -36,7 +36,7 @@ def record_event(
         status_before=status_before or case.status,
         status_after=case.status,
         reason=reason,
-        detail=detail[:255],
+        detail=detail,
     )
     tasks.after_event(event)
     return event

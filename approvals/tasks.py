@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import call_command
 from django.db import OperationalError, transaction
 
-from . import dashboard, documents, exports, notifications
+from . import audit, dashboard, documents, exports, notifications
 from .models import Case, CaseEvent, Export
 
 # A database that is briefly away (failover, restart) is worth retrying; anything else is a bug
@@ -89,6 +89,13 @@ def refresh_dashboards() -> int:
 def discard_stale_change_drafts() -> None:
     """Change-request drafts left alone for 30 days; celery beat runs this every night."""
     call_command("discard_stale_drafts")
+
+
+@shared_task(**RETRY)
+def write_audit_checkpoint() -> int:
+    """Sign the audit chain's head (approvals.audit); celery beat runs this every hour. With
+    no event since the last checkpoint nothing is written. Returns the sequence signed."""
+    return audit.checkpoint().sequence
 
 
 @shared_task(acks_late=True)

@@ -136,6 +136,11 @@ DOCUMENT_SIGNING_CERT = env.path(
     "DOCUMENT_SIGNING_CERT", default=BASE_DIR / "var/signing/demo-cert.pem"
 )
 
+# The audit chain's signed checkpoints, also kept outside the database: one JSON line each,
+# only ever appended to (approvals/audit.py). On its own disk or host, not writable by the
+# database's administrators.
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=BASE_DIR / "var/audit")
+
 # Exports: an XLSX of up to this many rows is written while the official waits; a longer one
 # by a worker, with a progress page. CSV always streams.
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
@@ -240,6 +245,7 @@ CELERY_BEAT_SCHEDULE = {
     "viewflow-timers": {"task": "approvals.tasks.fire_workflow_timers", "schedule": 60.0},
     "time-limits": {"task": "approvals.tasks.sweep_time_limits", "schedule": 300.0},
     "dashboards": {"task": "approvals.tasks.refresh_dashboards", "schedule": 600.0},
+    "audit-checkpoint": {"task": "approvals.tasks.write_audit_checkpoint", "schedule": 3600.0},
     "stale-change-drafts": {
         "task": "approvals.tasks.discard_stale_change_drafts",
         "schedule": 24 * 3600.0,

@@ -36,6 +36,7 @@ def signing_key_pair(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path, signing_key_pair):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit"
     settings.DOCUMENT_SIGNING_KEY, settings.DOCUMENT_SIGNING_CERT = signing_key_pair
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

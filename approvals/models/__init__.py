@@ -2,7 +2,7 @@
 
 - case: Case (what every kind of case shares), its viewflow process, materials, decisions
 - application, change_request: the two kinds of case so far
-- timeline: the append-only, hash-chained case events
+- timeline: the append-only, hash-chained case events and the chain's signed checkpoints
 - issued: documents and e-mails the system issued
 - clock: the time limit of the step a case is in
 - notices: in-app notifications and each official's choice of e-mails
@@ -20,12 +20,13 @@ from .dashboard import DashboardFigures
 from .export import Export
 from .issued import CaseDocument, DocumentSerial, Notification
 from .notices import Notice, NoticeSettings
-from .timeline import Action, AuditChainHead, CaseEvent
+from .timeline import Action, AuditChainHead, AuditCheckpoint, CaseEvent
 
 __all__ = [
     "Action",
     "Application",
     "AuditChainHead",
+    "AuditCheckpoint",
     "Case",
     "CaseDocument",
     "DocumentSerial",

@@ -1,20 +1,23 @@
 """What a timeline entry's detail says, stored in no language and shown in the reader's.
 
 A detail is written (CaseEvent.pack_detail) as a small JSON object of codes and values (a
-material's kind, the fields an edit changed, a change's route and kinds) and rendered when
-the timeline is shown, so that an official reading in Chinese reads it in Chinese whoever
-wrote it. Entries written before this, or whose detail is plain data (an issuer ID, a filing
-reference), are shown as stored.
+material's kind, the fields an edit changed with their whole old and new values, a change's
+route and kinds) and rendered when the timeline is shown, so that an official reading in
+Chinese reads it in Chinese whoever wrote it. The detail is inside the hash chain, so an edit's
+values are as tamper-evident as the rest of the entry. Entries written before this, or whose
+detail is plain data (an issuer ID, a filing reference), are shown as stored.
 """
 
 import datetime
 import json
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import DateField, Field
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from issuers.models import CardholderCategory
 from worktime.models import TimeLimit
 
 from .case import Case, Material
@@ -22,18 +25,22 @@ from .change_request import ChangeKind, kind_labels
 from .clock import Step
 from .timeline import Action, CaseEvent
 
+# Values longer than this are shortened on the timeline; the entry keeps them whole.
 VALUE_LENGTH = 40
 
 
-def _short(value: object) -> str:
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= VALUE_LENGTH else text[: VALUE_LENGTH - 1] + "…"
+def _stored(value: object) -> object:
+    """A field's value as JSON keeps it: dates as ISO, lists as lists, numbers as numbers."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, int | float | str | list):
+        return value
+    return str(value)
 
 
 def fields_edited(before: dict, after: dict) -> dict:
-    """The detail of an edit: each changed field with its old and new value."""
-    return {"t": "edited", "fields": [[f, _short(before[f]), _short(after[f])] for f in before]}
+    """The detail of an edit: each changed field with its whole old and new value."""
+    return {"t": "edited", "fields": [[f, _stored(before[f]), _stored(after[f])] for f in before]}
 
 
 # --- Read on the timeline --------------------------------------------------------------------
@@ -53,14 +60,7 @@ def shown(event: CaseEvent, case: Case) -> str:
         label = Material.Kind(code).label if code in Material.Kind.values else code
         return f"{label} v{detail['v']}: {detail['name']}"
     if kind == "edited":
-        parts = []
-        for field, old, new in detail["fields"]:
-            try:
-                label = type(case)._meta.get_field(field).verbose_name
-            except FieldDoesNotExist:  # a field since removed shows its name
-                label = field
-            parts.append(f"{label}: {old or '—'} → {new or '—'}")
-        return "; ".join(parts) + ("; …" if detail.get("more") else "")
+        return _edited(detail, case)
     if kind == "surface":
         return _("New card surface design")
     if kind == "structure":
@@ -79,6 +79,37 @@ def shown(event: CaseEvent, case: Case) -> str:
             return _("for %(name)s") % {"name": detail["for"]}
         return f"{detail.get('from', '-')} → {detail.get('to', '-')}"
     return event.detail
+
+
+def _shown_value(field: Field | None, value: object) -> str:
+    """A stored value as the reader reads it: a choice by its label, a set of cardholders by
+    their names, a date in the reader's format, a long text shortened."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):  # the only list field: cardholder categories, as codes
+        return CardholderCategory.labels_of(value) or ", ".join(map(str, value))
+    if field is not None and field.choices and value in dict(field.flatchoices):
+        return str(dict(field.flatchoices)[value])
+    if isinstance(field, DateField) and isinstance(value, str):
+        try:
+            return formats.date_format(datetime.date.fromisoformat(value))
+        except ValueError:  # not a date after all: shown as text
+            pass
+    text = " ".join(str(value).split())
+    return text if len(text) <= VALUE_LENGTH else text[: VALUE_LENGTH - 1] + "…"
+
+
+def _edited(detail: dict, case: Case) -> str:
+    parts = []
+    for name, old, new in detail["fields"]:
+        try:
+            field = type(case)._meta.get_field(name)
+            label = field.verbose_name
+        except FieldDoesNotExist:  # a field since removed shows its name
+            field, label = None, name
+        parts.append(f"{label}: {_shown_value(field, old)} → {_shown_value(field, new)}")
+    # Entries written before details were stored whole may have lost their last fields.
+    return "; ".join(parts) + ("; …" if detail.get("more") else "")
 
 
 def _clock(detail: dict) -> str:

@@ -1,10 +1,11 @@
 """The case timeline: who did what to a case, when and why. Append-only and hash-chained.
 
 Each event's hash covers the previous one's, so an altered, removed or inserted row is found by
-`manage.py verify_audit` (approvals.audit). Writers take the chain head's row lock, so
-concurrent transactions still build one chain. The head is locked, read and written inside the
-caller's transaction, without a savepoint of its own: an event that fails to insert rolls the
-whole action back, head included.
+`manage.py verify_audit` (approvals.audit); a rewrite that recomputes every later hash and the
+head is found by the signed checkpoints (AuditCheckpoint). Writers take the chain head's row
+lock, so concurrent transactions still build one chain. The head is locked, read and written
+inside the caller's transaction, without a savepoint of its own: an event that fails to insert
+rolls the whole action back, head included.
 """
 
 import hashlib
@@ -81,7 +82,9 @@ class CaseEvent(models.Model):
     status_before = models.CharField(max_length=12, blank=True)
     status_after = models.CharField(max_length=12, blank=True)
     reason = models.TextField(_("reason or comment"), blank=True)
-    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    # Codes and values (models/event_details.py), whole: an edit's old and new values are
+    # inside the hash chain, however long.
+    detail = models.TextField(_("detail"), blank=True)
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
@@ -108,15 +111,8 @@ class CaseEvent(models.Model):
 
     @staticmethod
     def pack_detail(detail: dict) -> str:
-        """A detail of codes and values (models/event_details.py renders it), within the
-        column: an edit's last fields give way first."""
-        limit = CaseEvent._meta.get_field("detail").max_length
-        text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
-        while len(text) > limit and detail.get("fields"):
-            detail["fields"].pop()
-            detail["more"] = True
-            text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
-        return text[:limit]
+        """A detail of codes and values, as stored (models/event_details.py renders it)."""
+        return json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
 
     def get_status_after_display(self) -> str:
         return self.case.specific_class.Status(self.status_after).label
@@ -164,3 +160,34 @@ class AuditChainHead(models.Model):
         head.last_sequence = event.sequence
         head.last_hash = event.hash
         head.save(update_fields=["last_sequence", "last_hash"])
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head at one moment, signed with the office key (approvals.audit).
+
+    The key is not in the database and each checkpoint is also a line in a file store outside
+    it, so whoever rewrites events and recomputes every later hash and the head still
+    disagrees with the checkpoints written before: `manage.py verify_audit` names the range.
+    """
+
+    sequence = models.PositiveBigIntegerField(db_index=True)
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    signature = models.TextField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.hash[:12]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit checkpoints are append-only.")
