@@ -11,6 +11,7 @@ from approvals import (
     dashboard_views,
     export_views,
     notice_views,
+    public_views,
     register_views,
     team_views,
 )
@@ -149,6 +150,16 @@ notices = Application(
     ],
 )
 
+# The public pages: no login (approvals/public_views.py).
+public = (
+    [
+        path("issuers/", public_views.issuer_register, name="issuers"),
+        path("issuers.csv", public_views.issuer_register_csv, name="issuers_csv"),
+        path("issuers.json", public_views.issuer_register_json, name="issuers_json"),
+    ],
+    "public",
+)
+
 site = Site(
     title=_("SSC issuance approval"),
     viewsets=[
@@ -170,6 +181,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", AuthViewset().urls),
+    path("public/", include(public)),
     path("", RedirectView.as_view(pattern_name="cases:index"), name="home"),
     path("", site.urls),
 ]

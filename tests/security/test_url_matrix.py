@@ -197,6 +197,11 @@ PAGE_ROWS = [
     ("GET", "/accounts/password_reset/", EVERYONE),
     ("GET", "/accounts/password_reset/done/", EVERYONE),
     ("GET", "/accounts/reset/done/", EVERYONE),
+    # The public issuer register: no login; only GET (and HEAD).
+    ("GET", "/public/issuers/", EVERYONE),
+    ("POST", "/public/issuers/", row(405, 405, 405, 405, 405, 405, 405)),
+    ("GET", "/public/issuers.csv", EVERYONE),
+    ("GET", "/public/issuers.json", EVERYONE),
     *(
         (method, f"/{flow}/{page}", expected)
         for flow in ("issuance", "change")
@@ -300,6 +305,7 @@ RULES = [
     (r"^(issuance|change):(inbox|queue|archive|task_list|process_list|chart)$", "PAGE_ROWS"),
     (r"^(issuance|change):(tasks_assign|tasks_unassign)$", "PAGE_ROWS"),
     (r"^cases:new$", "PAGE_ROWS"),
+    (r"^public:issuers(_csv|_json)?$", "PAGE_ROWS"),
     (r"^(cases|changes|register):[a-z_]+$", "CASE_ROWS"),
     (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "CASE_ROWS"),
     (r"^(issuance|change):[a-z_]+:[a-z]+$", "NODE_ROWS"),
