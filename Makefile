@@ -20,10 +20,11 @@ install: system-deps $(STAMP)
 # The browser tests (tests/browser) drive Debian's chromium: Playwright's own browser builds
 # are downloads that our machines cannot reach.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei \
-	chromium
+	chromium poppler-utils
 system-deps:
 	@if ! ldconfig -p | grep -q libpango-1.0 || ! ldconfig -p | grep -q libharfbuzz-subset \
-	    || ! fc-list :lang=zh | grep -q . || ! test -x /usr/bin/chromium; then \
+	    || ! fc-list :lang=zh | grep -q . || ! test -x /usr/bin/chromium \
+	    || ! test -x /usr/bin/pdftotext; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \

@@ -64,6 +64,14 @@ def _demo_user(username: str):
     return user
 
 
+# The numbers (文号) of the documents the examining and deciding offices issue.
+DOCUMENT_NUMBER_PATTERNS = {
+    "ministry": "人社信息办函〔{year}〕{number}号",
+    "zhejiang": "浙人社函〔{year}〕{number}号",
+    "guangdong": "粤人社函〔{year}〕{number}号",
+}
+
+
 def ensure_personas() -> dict:
     User = get_user_model()
     users = {}
@@ -71,7 +79,13 @@ def ensure_personas() -> dict:
     for username, (name, name_en, kind, code) in PERSONAS.items():
         division = division_for(code) if code else None
         department, _ = Department.objects.get_or_create(
-            name=name, defaults={"name_en": name_en, "kind": kind, "division": division}
+            name=name,
+            defaults={
+                "name_en": name_en,
+                "kind": kind,
+                "division": division,
+                "document_number_pattern": DOCUMENT_NUMBER_PATTERNS.get(username, ""),
+            },
         )
         user = _demo_user(username)
         if getattr(user, "membership", None) is None or user.membership.department != department:

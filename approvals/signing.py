@@ -10,6 +10,7 @@ cannot sign. `manage.py signing_key --demo` writes a self-signed demo pair where
 import base64
 import datetime
 import functools
+import warnings
 from io import BytesIO
 from pathlib import Path
 
@@ -20,8 +21,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
+
+with warnings.catch_warnings():
+    # pyHanko imports DSA support, which cryptography deprecates; we sign with RSA.
+    warnings.filterwarnings("ignore", "DSA is deprecated")
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
 
 DEMO_COMMON_NAME = "DEMO 社会保障卡发行审批 演示签章 (not for real use)"
 

@@ -57,7 +57,8 @@ def _event(event_pk: int) -> CaseEvent:
 @shared_task(**RETRY)
 def issue_document(event_pk: int, kind: str) -> int:
     """Render and keep the document an event calls for; returns its id."""
-    return documents.issue_document(kind, _event(event_pk).case.specific).pk
+    event = _event(event_pk)
+    return documents.issue_document(kind, event.case.specific, event).pk
 
 
 @shared_task(**RETRY)

@@ -26,6 +26,7 @@ from .documents import attachment_response, document_response, render_pdf
 from .flows import IssuanceFlow
 from .forms import ApplicationForm, FilingCorrectionForm, MaterialForm
 from .models import Action, Application, Case, CaseDocument, Material, event_details
+from .revocation import may_revoke
 from .search import CaseListing, paginate
 
 
@@ -73,6 +74,10 @@ def case_page(request: HttpRequest, case: Case) -> dict:
         "tasks": open_tasks(case, request.user),
         "clock": clock_panel(case, request.user),
         "reasons": case.last_reasons(),
+        "documents": [
+            (document, CaseDocument.Standing(document.standing), may_revoke(request.user, document))
+            for document in case.documents.select_related("office").order_by("created_at", "pk")
+        ],
         "may_edit": is_own and case.is_editable,
         "may_submit": is_own and case.status == case.Status.DRAFT,
     }

@@ -132,6 +132,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 DOCUMENT_SIGNING_KEY = env.path(
     "DOCUMENT_SIGNING_KEY", default=BASE_DIR / "var/signing/demo-key.pem"
 )
+# The offices' seals printed on documents: <area code>.png|svg, ministry.png|svg (else a demo
+# seal that says so).
+DOCUMENT_SEAL_DIR = env.str("DOCUMENT_SEAL_DIR", default="")
 DOCUMENT_SIGNING_CERT = env.path(
     "DOCUMENT_SIGNING_CERT", default=BASE_DIR / "var/signing/demo-cert.pem"
 )

@@ -9,11 +9,13 @@ from approvals import (
     change_views,
     clock_views,
     dashboard_views,
+    document_views,
     export_views,
     notice_views,
     public_views,
     register_views,
     team_views,
+    verification_views,
 )
 from approvals import views as case_views
 from approvals.flows import ChangeFlow, IssuanceFlow
@@ -182,6 +184,21 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", AuthViewset().urls),
     path("public/", include(public)),
+    path(
+        "documents/",
+        include(
+            (
+                [
+                    path("<int:pk>/", document_views.document_download, name="download"),
+                    path("<int:pk>/revoke/", document_views.document_revoke, name="revoke"),
+                ],
+                "documents",
+            )
+        ),
+    ),
+    # Public: no login. The code is the document's unguessable verification code.
+    path("public/verify/", verification_views.verify_start, name="public_verify_start"),
+    path("public/verify/<str:code>/", verification_views.verify_document, name="public_verify"),
     path("", RedirectView.as_view(pattern_name="cases:index"), name="home"),
     path("", site.urls),
 ]

@@ -23,6 +23,7 @@ from worktime.models import TimeLimit
 from .case import Case, Material
 from .change_request import ChangeKind, kind_labels
 from .clock import Step
+from .issued import CaseDocument
 from .timeline import Action, CaseEvent
 
 # Values longer than this are shortened on the timeline; the entry keeps them whole.
@@ -74,6 +75,10 @@ def shown(event: CaseEvent, case: Case) -> str:
         return _("Counted as accepted from the day the application was received (art. 32).")
     if kind == "supplement":
         return _("Notice to supplement, before acceptance (art. 32).")
+    if kind in ("issued", "revoked"):
+        code = detail["kind"]
+        label = CaseDocument.Kind(code).label if code in CaseDocument.Kind.values else code
+        return f"{label} {detail['number']}".strip()
     if kind == "assign":
         if "for" in detail:
             return _("for %(name)s") % {"name": detail["for"]}

@@ -19,9 +19,10 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from approvals.demo import ensure_personas
+from approvals.documents import issue_document
 from approvals.exports import run_export
 from approvals.flows import ChangeFlow, IssuanceFlow
-from approvals.models import Application, ChangeRequest, Export, Notice
+from approvals.models import Application, CaseDocument, ChangeRequest, Export, Notice
 from issuers.models import Issuer
 from tests.helpers import changed, filed_issuer
 
@@ -132,6 +133,16 @@ CASE_ROWS = [
     # Suspending a time limit is a supervisor's; none of these personas is one.
     ("GET", "cases:clock", REFUSED),
     ("POST", "cases:clock", REFUSED),
+    # An issued document: whoever sees its case downloads it; only a supervisor of the issuing
+    # office revokes it, and none of these personas is one.
+    ("GET", "documents:download", READ),
+    ("POST", "documents:download", READ),
+    ("GET", "documents:revoke", REFUSED),
+    ("POST", "documents:revoke", REFUSED),
+    # The public verification page, by the document's code: no login.
+    ("GET", "public_verify_start", EVERYONE),
+    ("GET", "public_verify", EVERYONE),
+    ("POST", "public_verify", EVERYONE),
 ]
 
 # My department's page: every member sees it (the superuser belongs to none); only its
@@ -306,6 +317,7 @@ RULES = [
     (r"^(issuance|change):(tasks_assign|tasks_unassign)$", "PAGE_ROWS"),
     (r"^cases:new$", "PAGE_ROWS"),
     (r"^public:issuers(_csv|_json)?$", "PAGE_ROWS"),
+    (r"^(documents:[a-z_]+|public_verify(_start)?)$", "CASE_ROWS"),
     (r"^(cases|changes|register):[a-z_]+$", "CASE_ROWS"),
     (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "CASE_ROWS"),
     (r"^(issuance|change):[a-z_]+:[a-z]+$", "NODE_ROWS"),
@@ -338,6 +350,7 @@ class World:
     issuer: Issuer
     change: ChangeRequest
     export: Export
+    document: CaseDocument
     clients: dict[str, Client]
 
     def case_url(self, name: str) -> str:
@@ -349,6 +362,10 @@ class World:
             "cases:decision_letter": f"/cases/{application.pk}/decision.pdf",
             "cases:filing_form": f"/cases/{application.pk}/filing-form.pdf",
             "cases:summary": f"/cases/{application.pk}/summary.pdf",
+            "documents:download": f"/documents/{self.document.pk}/",
+            "documents:revoke": f"/documents/{self.document.pk}/revoke/",
+            "public_verify_start": "/public/verify/",
+            "public_verify": f"/public/verify/{self.document.verification_code}/",
             "cases:filing_correction": f"/cases/{application.pk}/filing/correct/",
             "cases:edit": f"/cases/{application.pk}/edit/",
             "cases:submit": f"/cases/{application.pk}/submit/",
@@ -435,9 +452,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             requested_by=personas["hangzhou"], listing="cases", file_format="csv", language="en"
         )
         run_export(export)
+        document = issue_document(CaseDocument.Kind.DECISION_LETTER, issuer.application)
         # Signed in here, so that the sessions outlive each test's rollback.
         clients = {persona: client_of(persona) for persona in PERSONAS}
-        yield World(issuer.application, issuer, change, export, clients)
+        yield World(issuer.application, issuer, change, export, document, clients)
         transaction.set_rollback(True)
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--demo", action="store_true", help="write the demo pair if missing")
 
     def handle(self, *args, demo: bool = False, **options) -> None:
-        key, cert = settings.DOCUMENT_SIGNING_KEY, settings.DOCUMENT_SIGNING_CERT
+        key, cert = Path(settings.DOCUMENT_SIGNING_KEY), Path(settings.DOCUMENT_SIGNING_CERT)
         if not demo:
             raise CommandError("Only --demo is supported; install a real key by its settings.")
         if signing.write_demo_key_pair(key, cert):

@@ -1,0 +1,247 @@
+"""The documents an office serves in this procedure (issue #14): each produced by driving the
+procedure over HTTP, then opened as a recipient would: the text (pypdf and pdftotext), the QR
+code decoded back to the verification URL, the signature checked with pyHanko's validator.
+"""
+
+import io
+import subprocess
+
+import pypdfium2
+import pytest
+import zxingcpp
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
+
+from approvals import clocks, documents
+from approvals.flows import IssuanceFlow as Flow
+from approvals.models import Action, CaseDocument, DocumentSerial, Outcome
+from issuers.models import Department
+from tests.helpers import applied, decide, file_with_registry, page, procedure
+
+Kind = CaseDocument.Kind
+TODAY = timezone.localdate()
+CHINESE_DATE = f"{TODAY.year}年{TODAY.month}月{TODAY.day}日"
+ZHEJIANG = "浙江省人力资源和社会保障厅"
+HANGZHOU = "杭州市人力资源和社会保障局"
+BEIJING = "北京市人力资源和社会保障局"
+
+
+@pytest.fixture
+def issuing(django_capture_on_commit_callbacks):
+    """Run what the requests queue after commit (the documents), as the worker would."""
+
+    def run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run
+
+
+def issued(case, kind: str) -> CaseDocument:
+    return CaseDocument.objects.filter(case=case, kind=kind).latest("edition")
+
+
+def download(client: Client, document: CaseDocument) -> bytes:
+    response = client.get(f"/documents/{document.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    return response.content
+
+
+def pypdf_text(pdf: bytes) -> str:
+    return "".join(
+        "".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages
+    )
+
+
+def poppler_text(pdf: bytes) -> str:
+    result = subprocess.run(  # noqa: S603 - a fixed command on bytes we made
+        ["/usr/bin/pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return "".join(result.stdout.decode().split())
+
+
+def qr_payloads(pdf: bytes) -> list[str]:
+    document = pypdfium2.PdfDocument(pdf)
+    found = []
+    for index in range(len(document)):
+        image = document[index].render(scale=3).to_pil()
+        found += [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    return found
+
+
+def signature_status(pdf: bytes):
+    _, _, der = pem.unarmor(open(settings.DOCUMENT_SIGNING_CERT, "rb").read())
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)])
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    return validate_pdf_signature(signature, context)
+
+
+def assert_served_as_issued(document: CaseDocument, pdf: bytes, *needles: str) -> None:
+    """The face, the QR code, the printed code and the signature of one served document."""
+    for text in (pypdf_text(pdf), poppler_text(pdf)):
+        for needle in (document.number, CHINESE_DATE, document.addressee, *needles):
+            assert "".join(needle.split()) in text, needle
+        assert document.verification_code in text
+        if document.copy_to:
+            assert f"抄送：{document.copy_to}" in text
+    url = documents.verification_url(document.verification_code)
+    assert qr_payloads(pdf) == [url]
+    status = signature_status(pdf)
+    assert status.intact and status.valid and status.trusted
+    assert document.sha256 == documents.hashlib.sha256(pdf).hexdigest()
+
+
+def test_a_municipal_case_gets_every_document_from_the_right_office(personas, client_for, issuing):
+    """Return (notice to supplement), acceptance, extension, approval and filing, over HTTP."""
+    application = applied(personas, "hangzhou")
+    zhejiang, ministry = client_for("zhejiang"), client_for("ministry")
+    reasons = "营业执照复印件不清晰\n补充发卡银行合作协议"
+    issuing(decide, zhejiang, application, Flow.provincial_examination, Outcome.RETURN, reasons)
+    notice = issued(application, Kind.SUPPLEMENT_NOTICE)
+    assert (notice.office.name, notice.addressee, notice.copy_to) == (ZHEJIANG, HANGZHOU, "")
+    assert notice.number == f"浙人社函〔{TODAY.year}〕1号"
+    pdf = download(client_for("hangzhou"), notice)
+    assert_served_as_issued(notice, pdf, "补正材料通知书", "一次性告知")
+    assert "1.营业执照复印件不清晰" in poppler_text(pdf)
+    assert "2.补充发卡银行合作协议" in poppler_text(pdf)
+
+    issuing(procedure.correct, application, personas["hangzhou"])
+    issuing(zhejiang.post, f"/cases/{application.pk}/accept/")
+    acceptance = issued(application, Kind.ACCEPTANCE_NOTICE)
+    assert acceptance.number == f"浙人社函〔{TODAY.year}〕2号"
+    assert_served_as_issued(acceptance, download(zhejiang, acceptance), "受理通知书", "第三十二条")
+
+    issuing(decide, zhejiang, application, Flow.provincial_examination, Outcome.PASS)
+    head = client_for("ministry-head")
+    issuing(head.post, f"/cases/{application.pk}/time-limit/extend/", {"reason": "专家评审"})
+    extension = issued(application, Kind.EXTENSION_NOTICE)
+    # The province accepted the case for both offices: the Ministry's first number.
+    assert extension.number == f"人社信息办函〔{TODAY.year}〕1号"
+    assert extension.copy_to == ZHEJIANG
+    assert_served_as_issued(extension, download(ministry, extension), "专家评审", "第四十二条")
+
+    issuing(decide, ministry, application, Flow.ministry_review, Outcome.PASS)
+    application.refresh_from_db()
+    decision = issued(application, Kind.DECISION_LETTER)
+    assert decision.issuer_id == application.issuer.issuer_id
+    assert_served_as_issued(
+        decision,
+        download(client_for("hangzhou"), decision),
+        "准予行政许可决定书",
+        decision.issuer_id,
+    )
+
+    issuing(file_with_registry, ministry, application, "ICRC-2026-0815")
+    form = issued(application, Kind.FILING_FORM)
+    assert form.addressee == "国家IC卡注册中心"
+    assert form.copy_to == f"{HANGZHOU}、{ZHEJIANG}"
+    assert_served_as_issued(form, download(ministry, form), "ICRC-2026-0815")
+
+    numbers = CaseDocument.objects.filter(office__kind="ministry").values_list("number", flat=True)
+    assert sorted(numbers) == [f"人社信息办函〔{TODAY.year}〕{n}号" for n in (1, 2, 3)]
+    issued_events = application.events.filter(action=Action.DOCUMENT_ISSUED)
+    assert issued_events.count() == 5
+    html = page(client_for("hangzhou"), f"/cases/{application.pk}/")
+    for document in CaseDocument.objects.filter(case=application):
+        assert document.number in html
+        assert f"/documents/{document.pk}/" in html
+
+
+def test_a_rejection_states_the_reasons_and_the_rights_of_appeal(personas, client_for, issuing):
+    application = applied(personas, "beijing")
+    ministry = client_for("ministry")
+    issuing(
+        decide, ministry, application, Flow.ministry_review, Outcome.REJECT, "发卡地区已有发行机构"
+    )
+    rejection = issued(application, Kind.REJECTION)
+    assert (rejection.addressee, rejection.copy_to) == (BEIJING, "")
+    pdf = download(client_for("beijing"), rejection)
+    assert_served_as_issued(
+        rejection,
+        pdf,
+        "不予行政许可决定书",
+        "发卡地区已有发行机构",
+        "六十日内",
+        "六个月内",
+        "行政复议",
+        "行政诉讼",
+    )
+    # Accepted first (a decision on the merits accepts the case): its notice came first.
+    assert issued(application, Kind.ACCEPTANCE_NOTICE).number.endswith("〕1号")
+    assert rejection.number.endswith("〕2号")
+
+
+def test_a_byte_changed_anywhere_breaks_the_signature(personas, client_for, issuing):
+    application = applied(personas, "beijing")
+    issuing(clocks.accept, application, by=personas["ministry"])
+    pdf = bytearray(download(client_for("beijing"), issued(application, Kind.ACCEPTANCE_NOTICE)))
+    assert signature_status(bytes(pdf)).intact
+    pdf[len(pdf) // 3] ^= 0x01
+    assert not signature_status(bytes(pdf)).intact
+
+
+def test_numbers_run_per_office_and_year_and_a_rollback_gives_the_number_back(personas):
+    ministry = Department.objects.ministry()
+    zhejiang = Department.objects.get(name=ZHEJIANG)
+    assert documents.take_document_number(ministry, 2026) == 1
+    assert documents.take_document_number(zhejiang, 2026) == 1
+    assert documents.take_document_number(ministry, 2027) == 1
+    try:
+        with documents.transaction.atomic():
+            assert documents.take_document_number(ministry, 2026) == 2
+            raise RuntimeError("the document failed to render")
+    except RuntimeError:
+        pass
+    assert documents.take_document_number(ministry, 2026) == 2
+    assert DocumentSerial.objects.get(office=ministry, year=2026).last_number == 2
+
+
+def test_a_redelivered_task_issues_once_under_one_number(personas, issuing):
+    application = applied(personas, "beijing")
+    issuing(clocks.accept, application, by=personas["ministry"])
+    event = application.events.get(action=Action.ACCEPTED)
+    first = issued(application, Kind.ACCEPTANCE_NOTICE)
+    again = documents.issue_document(Kind.ACCEPTANCE_NOTICE, application, event)
+    assert again == first
+    assert DocumentSerial.objects.get(office__kind="ministry").last_number == 1
+
+
+def test_the_office_number_pattern_is_checked(personas):
+    ministry = Department.objects.ministry()
+    for bad in ("人社函〔{year}〕号", "{number}{unknown}", "{number"):
+        ministry.document_number_pattern = bad
+        with pytest.raises(ValidationError):
+            ministry.full_clean()
+    ministry.document_number_pattern = ""
+    assert ministry.document_number(2026, 7) == f"{ministry.name}〔2026〕7号"
+
+
+def test_documents_of_another_jurisdiction_are_404(personas, client_for, issuing):
+    application = applied(personas, "hangzhou")
+    issuing(client_for("zhejiang").post, f"/cases/{application.pk}/accept/")
+    notice = issued(application, Kind.ACCEPTANCE_NOTICE)
+    assert client_for("guangdong").get(f"/documents/{notice.pk}/").status_code == 404
+    assert client_for("shenzhen").get(f"/documents/{notice.pk}/").status_code == 404
+    assert Client().get(f"/documents/{notice.pk}/").status_code == 302  # to the login page
+
+
+def test_the_signed_pdf_still_declares_pdf_a_3b_with_its_output_intent(personas, issuing):
+    """The archive profile as far as we can check here (veraPDF is not available): the
+    identification and the sRGB output intent WeasyPrint wrote survive the signature."""
+    application = applied(personas, "beijing")
+    issuing(clocks.accept, application, by=personas["ministry"])
+    pdf = issued(application, Kind.ACCEPTANCE_NOTICE).file.open("rb").read()
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    metadata = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in metadata and 'pdfaid:conformance="B"' in metadata
+    (intent,) = root["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1"
