@@ -7,7 +7,9 @@ cannot sign. `manage.py signing_key --demo` writes a self-signed demo pair where
 (`make run` does); a real one is installed by pointing the two settings at the office's files.
 """
 
+import asyncio
 import base64
+import concurrent.futures
 import datetime
 import functools
 import warnings
@@ -111,7 +113,19 @@ def certificate() -> x509.Certificate:
 
 
 def sign_pdf(pdf: bytes, reason: str) -> bytes:
-    """The PDF with a PAdES baseline signature appended as an incremental update."""
+    """The PDF with a PAdES baseline signature appended as an incremental update.
+
+    pyHanko signs with asyncio.run, which refuses to run inside a running event loop (an
+    async caller, Playwright's sync API in the browser tests): there, it signs in a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _sign_pdf(pdf, reason)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_sign_pdf, pdf, reason).result()
+
+
+def _sign_pdf(pdf: bytes, reason: str) -> bytes:
     metadata = signers.PdfSignatureMetadata(
         field_name="OfficeSignature",
         subfilter=fields.SigSeedSubFilter.PADES,

@@ -3,6 +3,7 @@ procedure over HTTP, then opened as a recipient would: the text (pypdf and pdfto
 code decoded back to the verification URL, the signature checked with pyHanko's validator.
 """
 
+import asyncio
 import io
 import subprocess
 
@@ -20,7 +21,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
-from approvals import clocks, documents
+from approvals import clocks, documents, signing
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import Action, CaseDocument, DocumentSerial, Outcome
 from issuers.models import Department
@@ -245,3 +246,13 @@ def test_the_signed_pdf_still_declares_pdf_a_3b_with_its_output_intent(personas,
     assert 'pdfaid:part="3"' in metadata and 'pdfaid:conformance="B"' in metadata
     (intent,) = root["/OutputIntents"]
     assert intent.get_object()["/S"] == "/GTS_PDFA1"
+
+
+def test_a_pdf_is_signed_even_inside_a_running_event_loop():
+    """pyHanko's signing runs its own event loop; an async caller must not break it."""
+    pdf = documents.render_pdf("approvals/pdf/_style.html", {})
+
+    async def sign_inside_a_loop() -> bytes:
+        return signing.sign_pdf(pdf, reason="test")
+
+    assert signature_status(asyncio.run(sign_inside_a_loop())).intact
