@@ -13,9 +13,16 @@ Three ways to take a case through the procedure:
 """
 
 import datetime
+import hashlib
 import io
+import subprocess
 import threading
 
+import pypdfium2
+import zxingcpp
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
@@ -23,14 +30,18 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 from viewflow.workflow.models import Task
 
-from approvals import procedure
+from approvals import documents, procedure
 from approvals.flows import IssuanceFlow
 from approvals.models import (
     Application,
     Case,
+    CaseDocument,
     ChangeRequest,
     Material,
     Outcome,
@@ -305,6 +316,58 @@ def race(*calls) -> list:
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     assert not [r for r in results if isinstance(r, Exception)], results
     return results
+
+
+# --- Issued documents, read as a recipient reads them ---------------------------------------
+
+
+def pypdf_text(pdf: bytes) -> str:
+    return "".join(
+        "".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages
+    )
+
+
+def poppler_text(pdf: bytes) -> str:
+    result = subprocess.run(  # noqa: S603 - a fixed command on bytes we made
+        ["/usr/bin/pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return "".join(result.stdout.decode().split())
+
+
+def qr_payloads(pdf: bytes) -> list[str]:
+    document = pypdfium2.PdfDocument(pdf)
+    found = []
+    for index in range(len(document)):
+        image = document[index].render(scale=3).to_pil()
+        found += [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    return found
+
+
+def signature_status(pdf: bytes):
+    _, _, der = pem.unarmor(open(settings.DOCUMENT_SIGNING_CERT, "rb").read())
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)])
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    return validate_pdf_signature(signature, context)
+
+
+def assert_served_as_issued(document: CaseDocument, pdf: bytes, *needles: str) -> None:
+    """The face, the QR code, the printed code and the signature of one served document."""
+    for text in (pypdf_text(pdf), poppler_text(pdf)):
+        for needle in (document.number, chinese_date(), document.addressee, *needles):
+            assert "".join(needle.split()) in text, needle
+        assert document.verification_code in text
+        if document.copy_to:
+            assert f"抄送：{document.copy_to}" in text
+    url = documents.verification_url(document.verification_code)
+    assert qr_payloads(pdf) == [url]
+    status = signature_status(pdf)
+    assert status.intact and status.valid and status.trusted
+    assert document.sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+def chinese_date() -> str:
+    today = timezone.localdate()
+    return f"{today.year}年{today.month}月{today.day}日"
 
 
 # --- In the browser (tests/browser) ---------------------------------------------------------

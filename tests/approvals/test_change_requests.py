@@ -15,7 +15,7 @@ from viewflow.workflow.status import PROCESS
 from approvals.changes import discard_stale_drafts
 from approvals.flows import ChangeFlow as Flow
 from approvals.flows import IssuanceFlow
-from approvals.models import CaseEvent, ChangeKind, ChangeRequest, event_details
+from approvals.models import CaseDocument, CaseEvent, ChangeKind, ChangeRequest, event_details
 from issuers.file_structure import national_structure, to_json
 from issuers.membership import add_member
 from issuers.models import CardSpecification, Department, Issuer
@@ -23,6 +23,7 @@ from tests.helpers import (
     act,
     add_node,
     apply,
+    assert_served_as_issued,
     changed,
     decide,
     edit_change,
@@ -350,6 +351,9 @@ def test_municipal_reapproval_goes_through_the_province_then_the_ministry(client
     assert issuer.issuer_id in text
     assert "re-approval" in text
     assert "v2" in text
+    document = CaseDocument.objects.get(case=change, kind=CaseDocument.Kind.CHANGE_DECISION)
+    assert document.number.startswith("人社信息办函")
+    assert_served_as_issued(document, letter.content, "准予变更行政许可决定书")
 
 
 @pytest.mark.parametrize("persona", ["zhejiang", "beijing"])

@@ -5,27 +5,27 @@ code decoded back to the verification URL, the signature checked with pyHanko's 
 
 import asyncio
 import io
-import subprocess
 
-import pypdfium2
 import pytest
-import zxingcpp
-from asn1crypto import pem
-from asn1crypto import x509 as asn1_x509
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from approvals import clocks, documents, signing
 from approvals.flows import IssuanceFlow as Flow
 from approvals.models import Action, CaseDocument, DocumentSerial, Outcome
 from issuers.models import Department
-from tests.helpers import applied, decide, file_with_registry, page, procedure
+from tests.helpers import (
+    applied,
+    assert_served_as_issued,
+    decide,
+    file_with_registry,
+    page,
+    poppler_text,
+    procedure,
+    signature_status,
+)
 
 Kind = CaseDocument.Kind
 TODAY = timezone.localdate()
@@ -55,50 +55,6 @@ def download(client: Client, document: CaseDocument) -> bytes:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     return response.content
-
-
-def pypdf_text(pdf: bytes) -> str:
-    return "".join(
-        "".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages
-    )
-
-
-def poppler_text(pdf: bytes) -> str:
-    result = subprocess.run(  # noqa: S603 - a fixed command on bytes we made
-        ["/usr/bin/pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return "".join(result.stdout.decode().split())
-
-
-def qr_payloads(pdf: bytes) -> list[str]:
-    document = pypdfium2.PdfDocument(pdf)
-    found = []
-    for index in range(len(document)):
-        image = document[index].render(scale=3).to_pil()
-        found += [barcode.text for barcode in zxingcpp.read_barcodes(image)]
-    return found
-
-
-def signature_status(pdf: bytes):
-    _, _, der = pem.unarmor(open(settings.DOCUMENT_SIGNING_CERT, "rb").read())
-    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)])
-    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    return validate_pdf_signature(signature, context)
-
-
-def assert_served_as_issued(document: CaseDocument, pdf: bytes, *needles: str) -> None:
-    """The face, the QR code, the printed code and the signature of one served document."""
-    for text in (pypdf_text(pdf), poppler_text(pdf)):
-        for needle in (document.number, CHINESE_DATE, document.addressee, *needles):
-            assert "".join(needle.split()) in text, needle
-        assert document.verification_code in text
-        if document.copy_to:
-            assert f"抄送：{document.copy_to}" in text
-    url = documents.verification_url(document.verification_code)
-    assert qr_payloads(pdf) == [url]
-    status = signature_status(pdf)
-    assert status.intact and status.valid and status.trusted
-    assert document.sha256 == documents.hashlib.sha256(pdf).hexdigest()
 
 
 def test_a_municipal_case_gets_every_document_from_the_right_office(personas, client_for, issuing):
