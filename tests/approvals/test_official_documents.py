@@ -4,6 +4,7 @@ code decoded back to the verification URL, the signature checked with pyHanko's 
 """
 
 import asyncio
+import datetime
 import io
 
 import pytest
@@ -212,3 +213,16 @@ def test_a_pdf_is_signed_even_inside_a_running_event_loop():
         return signing.sign_pdf(pdf, reason="test")
 
     assert signature_status(asyncio.run(sign_inside_a_loop())).intact
+
+
+def test_a_case_deemed_accepted_gets_its_acceptance_notice_saying_so(personas, issuing):
+    """Art. 32: silence for five working days is acceptance from the day of receipt; the
+    examining office's notice says so, not that it accepted."""
+    application = applied(personas, "hangzhou")
+    acceptance = application.current_clock
+    issuing(clocks.sweep, acceptance.due_at + datetime.timedelta(minutes=1))
+    notice = issued(application, Kind.ACCEPTANCE_NOTICE)
+    assert notice.event.action == Action.DEEMED_ACCEPTED
+    assert (notice.office.name, notice.addressee) == (ZHEJIANG, HANGZHOU)
+    pdf = notice.file.open("rb").read()
+    assert_served_as_issued(notice, pdf, "未在五个工作日内告知补正", "即为受理")
