@@ -28,12 +28,16 @@ from .uploads import check_upload, surface_preview
 Status = ChangeRequest.Status
 
 
+# The kinds of change after which an authorised issuer's cards pass the general test again.
+RETESTED_CHANGES = {"supplier", "product", "surface", "file_structure"}
+
+
 def refuse_change_request(issuer: Issuer, *, by: AbstractBaseUser) -> None:
     """ActionRefused with the reason when `by` may not start a change request of `issuer`."""
     department = department_of(by)
     if department is None or department.pk != issuer.department_id:
         raise ActionRefused(_("Only the issuer's own department may request a change."))
-    if issuer.status != Issuer.Status.FILED:
+    if not issuer.is_filed:
         raise ActionRefused(_("Changes can be requested once the issuer is filed and active."))
     if ChangeRequest.objects.filter(issuer=issuer).open().exists():
         raise ActionRefused(
@@ -166,4 +170,10 @@ def put_in_force(change: ChangeRequest) -> CardSpecification:
     change.resulting_version = specification
     change.save(update_fields=["resulting_version"])
     record_event(change, Action.VERSION_CREATED, by=None, detail=f"v{specification.version}")
+    if issuer.status == Issuer.Status.AUTHORISED and RETESTED_CHANGES & set(change.change_kinds):
+        # 社会保障卡发行管理流程: cards of another supplier or product, surface or file
+        # structure are tested again before they are issued.
+        issuer.retest_version = specification.version
+        issuer.save(update_fields=["retest_version"])
+        record_event(change, Action.RETEST_REQUIRED, by=None, detail=f"v{specification.version}")
     return specification

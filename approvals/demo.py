@@ -27,6 +27,7 @@ DEMO_PASSWORD = "demo-password"  # nosec B105
 # username: (department name, English name, kind, division code)
 PERSONAS = {
     "ministry": ("人力资源社会保障部信息化领导小组办公室", "MOHRSS IT Office", "ministry", None),
+    "infocenter": ("人力资源社会保障部信息中心", "MOHRSS Information Center", "infocenter", None),
     "zhejiang": ("浙江省人力资源和社会保障厅", "Zhejiang HRSS Department", "provincial", "330000"),
     "guangdong": (
         "广东省人力资源和社会保障厅",
@@ -45,6 +46,7 @@ PERSONAS = {
 # username: the persona whose department the supervisor heads (extends, suspends, reassigns).
 SUPERVISORS = {
     "ministry-head": "ministry",
+    "infocenter-head": "infocenter",
     "zhejiang-head": "zhejiang",
     "hangzhou-head": "hangzhou",
 }
@@ -67,6 +69,7 @@ def _demo_user(username: str):
 # The numbers (文号) of the documents the examining and deciding offices issue.
 DOCUMENT_NUMBER_PATTERNS = {
     "ministry": "人社信息办函〔{year}〕{number}号",
+    "infocenter": "人社信息中心函〔{year}〕{number}号",
     "zhejiang": "浙人社函〔{year}〕{number}号",
     "guangdong": "粤人社函〔{year}〕{number}号",
 }

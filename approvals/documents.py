@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from issuers.models import Department, Issuer
+from issuers.models import Department
 
 from . import audit, signing
 from .models import (
@@ -323,7 +323,7 @@ def document_response(kind: str, case: Application | ChangeRequest) -> HttpRespo
     """Download of the latest issued document of a kind. If the background task has not
     issued it yet, it is issued now, exactly as the task would: the same bytes are served from
     then on."""
-    if kind == Kind.FILING_FORM and case.issuer.status != Issuer.Status.FILED:
+    if kind == Kind.FILING_FORM and not case.issuer.is_filed:
         # Before filing the form is a working copy for the Ministry to send: rendered, not kept.
         template, context = document_context(kind, case)
         ministry = Department.objects.ministry()

@@ -60,7 +60,7 @@ def issuer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "current": issuer.current_specification(),
             "open_change": ChangeRequest.objects.filter(issuer=issuer).open().first(),
             "may_request_change": department_of(request.user) == issuer.department
-            and issuer.status == issuer.Status.FILED,
+            and issuer.is_filed,
         },
     )
 

@@ -34,6 +34,8 @@ def permissions_for(department: Department) -> list[str]:
         perms.append("issuers.examine_application")
     if department.kind == Department.Kind.MINISTRY:
         perms += ["issuers.review_application", "issuers.file_issuer"]
+    if department.kind == Department.Kind.INFORMATION_CENTER:
+        perms.append("issuers.handle_readiness")
     return perms
 
 

@@ -1,3 +1,4 @@
+import datetime
 import re
 import string
 import uuid
@@ -91,12 +92,16 @@ class DepartmentQuerySet(models.QuerySet):
     def ministry(self) -> "Department":
         return self.get(kind=Department.Kind.MINISTRY)
 
+    def information_center(self) -> "Department":
+        return self.get(kind=Department.Kind.INFORMATION_CENTER)
+
 
 class Department(models.Model):
     """A government body that uses the system: the Ministry IT Office, HRSS departments, others."""
 
     class Kind(models.TextChoices):
         MINISTRY = "ministry", _("Ministry IT Office")
+        INFORMATION_CENTER = "infocenter", _("Ministry Information Center")
         PROVINCIAL = "provincial", _("Provincial HRSS department")
         MUNICIPAL = "municipal", _("Municipal HRSS bureau")
         DISTRICT = "district", _("District or county HRSS bureau")
@@ -133,6 +138,10 @@ class Department(models.Model):
             ("review_application", _("Can review applications for the Ministry")),
             ("file_issuer", _("Can file issuer IDs with the registration centre")),
             (
+                "handle_readiness",
+                _("Can issue keys and PSAM cards and run the general test (Information Center)"),
+            ),
+            (
                 "supervise_department",
                 _(
                     "Supervises this department: its members and roles, the distribution of "
@@ -145,7 +154,12 @@ class Department(models.Model):
                 fields=["kind"],
                 condition=models.Q(kind="ministry"),
                 name="one_ministry_it_office",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind="infocenter"),
+                name="one_ministry_information_center",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,7 +298,8 @@ class IssuerSerial(models.Model):
 
 class IssuerQuerySet(models.QuerySet):
     def active(self) -> "IssuerQuerySet":
-        return self.filter(status=Issuer.Status.FILED)
+        """Filed with the registration centre, whether or not yet authorised to issue."""
+        return self.filter(status__in=Issuer.FILED_STATUSES)
 
 
 class Issuer(models.Model):
@@ -293,6 +308,11 @@ class Issuer(models.Model):
     class Status(models.TextChoices):
         ALLOCATED = "allocated", _("Allocated, awaiting filing")
         FILED = "filed", _("Filed and active")
+        # 社会保障卡发行管理流程 (2014) art. 2: after the key application, the PSAM application
+        # and the general test.
+        AUTHORISED = "authorised", _("Authorised to issue")
+
+    FILED_STATUSES = (Status.FILED, Status.AUTHORISED)
 
     issuer_id = models.CharField(_("issuer ID"), max_length=32, unique=True, editable=False)
     serial = models.PositiveIntegerField(_("serial"), unique=True, editable=False)
@@ -306,6 +326,17 @@ class Issuer(models.Model):
     filing_date = models.DateField(_("filing date"), null=True, blank=True)
     filing_receipt = models.FileField(_("filing receipt"), upload_to="receipts/", blank=True)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    # The gates between filing and issuing cards, each dated when passed.
+    keys_issued_on = models.DateField(_("keys issued"), null=True, blank=True, editable=False)
+    psam_issued_on = models.DateField(_("PSAM cards issued"), null=True, blank=True, editable=False)
+    authorised_on = models.DateField(
+        _("authorised to issue"), null=True, blank=True, editable=False
+    )
+    # A supplier, product, surface or file-structure change in force since the general test:
+    # the version whose cards must pass the test again before they are issued.
+    retest_version = models.PositiveIntegerField(
+        _("general test required again for version"), null=True, blank=True, editable=False
+    )
 
     objects = IssuerQuerySet.as_manager()
 
@@ -330,6 +361,36 @@ class Issuer(models.Model):
 
     def current_specification(self) -> "CardSpecification | None":
         return self.specifications.order_by("-version").first()
+
+    def standing(self) -> str:
+        """The status as the register shows it, a pending retest included."""
+        if self.status == self.Status.AUTHORISED and self.retest_version is not None:
+            return _("Authorised to issue; general test pending for v%(version)s") % {
+                "version": self.retest_version
+            }
+        return str(self.get_status_display())
+
+    def readiness_gates(self) -> list[tuple[str, datetime.date | None]]:
+        """The steps from filing to issuing cards (社会保障卡发行管理流程 art. 2), each with
+        the day it was passed."""
+        return [
+            (_("Filed with the registration centre"), self.filing_date),
+            (_("Keys issued"), self.keys_issued_on),
+            (_("PSAM cards issued"), self.psam_issued_on),
+            (_("General test passed: authorised to issue"), self.authorised_on),
+        ]
+
+    @property
+    def is_filed(self) -> bool:
+        return self.status in self.FILED_STATUSES
+
+    def may_issue(self, version: int | None = None) -> bool:
+        """Whether cards (of the registered version `version`, else of the current one) may
+        be issued: authorised, and no general test pending for that version. The one check
+        the cardholder services rely on."""
+        if self.status != self.Status.AUTHORISED or self.retest_version is not None:
+            return False
+        return version is None or version == self.current_specification().version
 
 
 class CardholderCategory(models.TextChoices):

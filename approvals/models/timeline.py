@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     TAKEN_OVER = "taken_over", _("Task taken over by the substitute")
     DOCUMENT_ISSUED = "issued", _("Document issued")
     DOCUMENT_REVOKED = "revoked", _("Document revoked")
+    RETEST_REQUIRED = "retest", _("General test required again")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
