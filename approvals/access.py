@@ -14,9 +14,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from issuers.access import jurisdiction
-from issuers.membership import Official
+from issuers.membership import Official, department_of
+from issuers.models import Department
 
-from .models import Case, CaseProcess, Material
+from .models import Authorisation, Case, CaseProcess, Material
 
 User = AbstractBaseUser | AnonymousUser
 C = TypeVar("C", bound=Case)
@@ -27,8 +28,15 @@ TASK_CASE = "process__caseprocess__case__"
 
 def case_jurisdiction(user: User, path: str = "") -> Q:
     """Cases user may see. A case stays private to the applying department until it is first
-    submitted (a draft, or a draft withdrawn without ever being submitted)."""
-    return jurisdiction(user, path, shared=Q(**{f"{path}submitted_at__isnull": False}))
+    submitted (a draft, or a draft withdrawn without ever being submitted). The Ministry
+    Information Center sees, besides, the submitted applications for keys, PSAM cards and
+    the general test: what is addressed to it, and nothing else."""
+    submitted = Q(**{f"{path}submitted_at__isnull": False})
+    seen = jurisdiction(user, path, shared=submitted)
+    department = department_of(user) if user.is_authenticated else None
+    if department is not None and department.kind == Department.Kind.INFORMATION_CENTER:
+        seen |= submitted & Q(**{f"{path}kind": Authorisation._meta.model_name})
+    return seen
 
 
 def visible_cases(user: User, model: type[C] = Case) -> QuerySet[C]:

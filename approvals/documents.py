@@ -59,6 +59,7 @@ ISSUED_AFTER = {
     Action.FILED: [Kind.FILING_FORM],
     Action.FILING_CORRECTED: [Kind.FILING_FORM],
     Action.VERSION_CREATED: [Kind.CHANGE_DECISION],
+    Action.AUTHORISED: [Kind.AUTHORISATION],
 }
 ISSUING_ACTIONS = {
     kind: [action for action, kinds in ISSUED_AFTER.items() if kind in kinds] for kind in Kind
@@ -71,6 +72,7 @@ TEMPLATES = {
     Kind.EXTENSION_NOTICE: "approvals/pdf/extension_notice.html",
     Kind.FILING_FORM: "approvals/pdf/filing_form.html",
     Kind.CHANGE_DECISION: "approvals/pdf/change_decision.html",
+    Kind.AUTHORISATION: "approvals/pdf/authorisation.html",
 }
 # Without 0, O, 1, I: a code read off paper is typed without doubt. 16 of 32 symbols: 80 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -132,6 +134,7 @@ def document_filename(kind: str, case: Case, edition: int = 1) -> str:
         Kind.DECISION_LETTER: "decision",
         Kind.REJECTION: "rejection",
         Kind.EXTENSION_NOTICE: "extension-notice",
+        Kind.AUTHORISATION: "authorised-to-issue",
     }[kind]
     return f"{case.reference}-{name}{suffix}.pdf"
 
@@ -144,6 +147,8 @@ def issuing_office(kind: str, case: Case, event: CaseEvent) -> Department:
     to supplement or rejection of a municipal case, else the Ministry."""
     if kind in (Kind.DECISION_LETTER, Kind.FILING_FORM, Kind.CHANGE_DECISION):
         return Department.objects.ministry()
+    if kind == Kind.AUTHORISATION:
+        return Department.objects.information_center()
     return case.office_for(event.status_before) or Department.objects.ministry()
 
 
@@ -236,6 +241,8 @@ def document_context(
         )
     elif kind == Kind.SUPPLEMENT_NOTICE:
         context["items"] = [line.strip() for line in event.reason.splitlines() if line.strip()]
+    elif kind == Kind.AUTHORISATION:
+        context["items"] = case.test_items.filter(round=case.test_round)
     elif kind == Kind.EXTENSION_NOTICE:
         context["clock"] = case.clocks.filter(extended_by__gt=0).order_by("-started_at").first()
     return TEMPLATES[kind], context

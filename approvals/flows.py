@@ -19,10 +19,10 @@ from viewflow.workflow.models import Task
 from issuers.membership import Official, department_of
 from issuers.models import Department
 
-from . import actions, changes, task_views
+from . import actions, changes, readiness_task_views, task_views
 from .access import visible_processes
 from .locks import case_lock
-from .models import Application, Case, CaseProcess, ChangeRequest
+from .models import Application, Authorisation, Case, CaseProcess, ChangeRequest
 
 Status = Application.Status
 ChangeStatus = ChangeRequest.Status
@@ -38,6 +38,10 @@ def _applicant_department(process: CaseProcess) -> Department:
 
 def _ministry(process: CaseProcess | None = None) -> Department:
     return Department.objects.ministry()
+
+
+def _information_center(process: CaseProcess | None = None) -> Department:
+    return Department.objects.information_center()
 
 
 def status_is(status: str):  # a gateway condition
@@ -358,3 +362,150 @@ class ChangeFlow(CaseFlow, flow.Flow):
             changes.withdraw_change_request(change, by=by)
             if was_returned:
                 cls.instance.cancel(change.process)
+
+
+AuthStatus = Authorisation.Status
+Gate = Authorisation.Gate
+
+
+def gate_is(gate: str, state: str):  # a gateway condition on one of the parallel applications
+    return lambda activation: getattr(activation.process.get_case(), gate) == state
+
+
+class AuthorisationFlow(CaseFlow, flow.Flow):
+    """Authorisation to issue
+
+    From a filed issuer ID to issuing cards (社会保障卡发行管理流程 art. 2): keys and PSAM cards
+    from the Ministry Information Center, side by side, then the general test.
+    """
+
+    case_class = Authorisation
+
+    # issuer
+    submit = (
+        flow.StartHandle(this.start_case)
+        .Annotation(
+            title=_("Apply for keys and PSAM cards"),
+            description=_("Only the filed issuer's own department applies (art. 2)."),
+        )
+        .Next(this.first_time_or_retest)
+    )
+
+    first_time_or_retest = (
+        flow.Switch()
+        .Annotation(
+            title=_("Retest?"),
+            description=_(
+                "After a supplier, product, surface or file-structure change only the general "
+                "test is taken again."
+            ),
+        )
+        .Case(this.keys_and_psam, status_is(AuthStatus.GATES))
+        .Case(this.test_application, status_is(AuthStatus.TEST_APPLICATION))
+    )
+
+    keys_and_psam = (
+        flow.Split()
+        .Annotation(
+            title=_("Keys and PSAM cards"),
+            description=_("Procedure steps 6-7: the two applications are examined side by side."),
+        )
+        .Next(this.key_examination)
+        .Next(this.psam_examination)
+    )
+
+    # Ministry Information Center
+    key_examination = (
+        OfficialTask(readiness_task_views.key_examination_view)
+        .Annotation(
+            title=_("Key application"),
+            description=_("Procedure step 6: the Information Center issues the keys."),
+        )
+        .Permission("issuers.handle_readiness", obj=_information_center)
+        .Next(this.after_key_examination)
+    )
+
+    after_key_examination = (
+        flow.Switch()
+        .Annotation(title=_("Keys issued?"))
+        .Case(this.both_issued, gate_is("key_state", Gate.ISSUED))
+        .Case(this.key_correction, gate_is("key_state", Gate.RETURNED))
+    )
+
+    key_correction = (
+        OfficialTask(readiness_task_views.key_correction_view, applicant_side=True)
+        .Annotation(
+            title=_("Correct the key application"),
+            description=_("The returned key application is corrected and examined again."),
+        )
+        .Permission("issuers.submit_application", obj=_applicant_department)
+        .Next(this.key_examination)
+    )
+
+    psam_examination = (
+        OfficialTask(readiness_task_views.psam_examination_view)
+        .Annotation(
+            title=_("PSAM card application"),
+            description=_("Procedure step 7: the Information Center issues the PSAM cards."),
+        )
+        .Permission("issuers.handle_readiness", obj=_information_center)
+        .Next(this.after_psam_examination)
+    )
+
+    after_psam_examination = (
+        flow.Switch()
+        .Annotation(title=_("PSAM cards issued?"))
+        .Case(this.both_issued, gate_is("psam_state", Gate.ISSUED))
+        .Case(this.psam_correction, gate_is("psam_state", Gate.RETURNED))
+    )
+
+    psam_correction = (
+        OfficialTask(readiness_task_views.psam_correction_view, applicant_side=True)
+        .Annotation(
+            title=_("Correct the PSAM card application"),
+            description=_("The returned PSAM application is corrected and examined again."),
+        )
+        .Permission("issuers.submit_application", obj=_applicant_department)
+        .Next(this.psam_examination)
+    )
+
+    both_issued = (
+        flow.Join().Annotation(title=_("Keys and PSAM cards issued")).Next(this.test_application)
+    )
+
+    # issuer
+    test_application = (
+        OfficialTask(readiness_task_views.test_application_view, applicant_side=True)
+        .Annotation(
+            title=_("Apply for the general test"),
+            description=_(
+                "Procedure step 8: test cards made with the issued keys on the registered "
+                "version in force; after a failure, fixed and tested again."
+            ),
+        )
+        .Permission("issuers.submit_application", obj=_applicant_department)
+        .Next(this.general_test)
+    )
+
+    # Ministry Information Center
+    general_test = (
+        OfficialTask(readiness_task_views.general_test_view)
+        .Annotation(
+            title=_("General test"),
+            description=_(
+                "Procedure step 8 (LD/T 6001.3-2023): every item passes, or the department "
+                "fixes and retests."
+            ),
+        )
+        .Permission("issuers.handle_readiness", obj=_information_center)
+        .Next(this.test_outcome)
+    )
+
+    test_outcome = (
+        flow.Switch()
+        .Annotation(title=_("All items passed?"))
+        .Case(this.authorised, status_is(AuthStatus.AUTHORISED))
+        .Case(this.test_application, status_is(AuthStatus.TEST_FAILED))
+    )
+
+    authorised = flow.End().Annotation(title=_("Authorised to issue"))

@@ -8,10 +8,12 @@ from django.shortcuts import get_object_or_404, render
 from issuers.access import visible_issuers
 from issuers.file_structure import to_json
 from issuers.membership import department_of
-from issuers.models import CardSpecification
+from issuers.models import CardSpecification, Issuer
 
+from . import readiness
 from .documents import attachment_response
-from .models import ChangeRequest
+from .models import Authorisation, ChangeRequest
+from .recording import ActionRefused
 from .search import IssuerListing, paginate
 
 
@@ -61,8 +63,20 @@ def issuer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_change": ChangeRequest.objects.filter(issuer=issuer).open().first(),
             "may_request_change": department_of(request.user) == issuer.department
             and issuer.is_filed,
+            "open_authorisation": issuer.authorisations.exclude(
+                status=Authorisation.Status.AUTHORISED
+            ).first(),
+            "may_apply_for_authorisation": _may(readiness.refuse_authorisation, issuer, request),
         },
     )
+
+
+def _may(refusal, issuer: Issuer, request: HttpRequest) -> bool:
+    try:
+        refusal(issuer, by=request.user)
+    except ActionRefused:
+        return False
+    return True
 
 
 def _version_for_user(request: HttpRequest, pk: int, version: int) -> CardSpecification:

@@ -19,12 +19,12 @@ from .forms import CorrectionForm, DecisionForm, FilingForm
 from .models import Case, event_details
 
 
-def _case(request: HttpRequest) -> Case:
+def task_case(request: HttpRequest) -> Case:
     return request.activation.process.get_case()
 
 
-def _render(request: HttpRequest, form: Form, **context: object) -> HttpResponse:
-    case = _case(request)
+def render_task(request: HttpRequest, form: Form, **context: object) -> HttpResponse:
+    case = task_case(request)
     return render(
         request,
         f"approvals/task/{case.kind}.html",
@@ -39,15 +39,15 @@ def _render(request: HttpRequest, form: Form, **context: object) -> HttpResponse
     )
 
 
-def _done(request: HttpRequest) -> HttpResponse:
+def complete_task(request: HttpRequest) -> HttpResponse:
     request.activation.execute()
     messages.success(request, _("Done. The case has moved on."))
-    return redirect(_case(request))
+    return redirect(task_case(request))
 
 
 def decision_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
     """The decision of the step the task stands for; the outcomes are the case kind's."""
-    case = _case(request)
+    case = task_case(request)
     step = request.activation.flow_task.decides
     form = DecisionForm(request.POST or None, decisions=case.DECISIONS[step])
     if form.is_valid():
@@ -62,8 +62,8 @@ def decision_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
         except actions.ActionRefused as refusal:
             form.add_error(refusal.field, str(refusal))
         else:
-            return _done(request)
-    return _render(request, form)
+            return complete_task(request)
+    return render_task(request, form)
 
 
 def correction_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
@@ -71,13 +71,13 @@ def correction_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
     if form.is_valid():
         try:
             actions.resubmit(
-                _case(request), by=request.user, note=form.cleaned_data["note"].strip()
+                task_case(request), by=request.user, note=form.cleaned_data["note"].strip()
             )
         except actions.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            return _done(request)
-    return _render(request, form, correction=True)
+            return complete_task(request)
+    return render_task(request, form, correction=True)
 
 
 def filing_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
@@ -85,7 +85,7 @@ def filing_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
     if form.is_valid():
         try:
             actions.record_filing(
-                _case(request),
+                task_case(request),
                 by=request.user,
                 reference=form.cleaned_data["reference"].strip(),
                 filing_date=form.cleaned_data["filing_date"],
@@ -96,5 +96,5 @@ def filing_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
         except actions.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            return _done(request)
-    return _render(request, form, filing=True)
+            return complete_task(request)
+    return render_task(request, form, filing=True)

@@ -6,6 +6,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
 from approvals import (
+    authorisation_views,
     change_views,
     clock_views,
     dashboard_views,
@@ -18,7 +19,7 @@ from approvals import (
     verification_views,
 )
 from approvals import views as case_views
-from approvals.flows import ChangeFlow, IssuanceFlow
+from approvals.flows import AuthorisationFlow, ChangeFlow, IssuanceFlow
 from approvals.viewsets import ScopedFlowViewset
 
 cases = Application(
@@ -92,6 +93,18 @@ changes = Application(
         path("<int:pk>/submit/", change_views.change_submit, name="submit"),
         path("<int:pk>/withdraw/", change_views.change_withdraw, name="withdraw"),
         path("<int:pk>/decision.pdf", change_views.change_decision, name="decision"),
+    ],
+)
+
+authorisations = Application(
+    app_name="authorisations",
+    title=_("Authorisations to issue"),
+    icon="verified",
+    menu_template_name=None,
+    urlpatterns=[
+        path("", authorisation_views.authorisation_list, name="index"),
+        path("new/<int:issuer_pk>/", authorisation_views.authorisation_start, name="start"),
+        path("<int:pk>/", authorisation_views.authorisation_detail, name="detail"),
     ],
 )
 
@@ -173,6 +186,13 @@ site = Site(
         register,
         changes,
         ScopedFlowViewset(ChangeFlow, app_name="change", icon="edit_note", title=_("Change tasks")),
+        authorisations,
+        ScopedFlowViewset(
+            AuthorisationFlow,
+            app_name="authorisation",
+            icon="key",
+            title=_("Authorisation tasks"),
+        ),
         team,
         notices,
         exports,

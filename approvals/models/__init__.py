@@ -1,7 +1,8 @@
 """The cases and what hangs off them. One module per concept:
 
 - case: Case (what every kind of case shares), its viewflow process, materials, decisions
-- application, change_request: the two kinds of case so far
+- application, change_request, authorisation: the kinds of case (registration, changes, the
+  way from filed to authorised to issue)
 - timeline: the append-only, hash-chained case events and the chain's signed checkpoints
 - issued: documents and e-mails the system issued
 - clock: the time limit of the step a case is in
@@ -13,6 +14,7 @@
 
 from . import event_details
 from .application import Application
+from .authorisation import Authorisation, GeneralTestItem
 from .case import Case, CaseProcess, Decision, Material, Outcome
 from .change_request import ChangeKind, ChangeRequest
 from .clock import ClockState, Step, StepClock
@@ -27,6 +29,8 @@ __all__ = [
     "Application",
     "AuditChainHead",
     "AuditCheckpoint",
+    "Authorisation",
+    "GeneralTestItem",
     "Case",
     "CaseDocument",
     "DocumentSerial",

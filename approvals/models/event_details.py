@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from issuers.models import CardholderCategory
 from worktime.models import TimeLimit
 
+from .authorisation import GeneralTestItem
 from .case import Case, Material
 from .change_request import ChangeKind, kind_labels
 from .clock import Step
@@ -75,6 +76,17 @@ def shown(event: CaseEvent, case: Case) -> str:
         return _("Counted as accepted from the day the application was received (art. 32).")
     if kind == "supplement":
         return _("Notice to supplement, before acceptance (art. 32).")
+    if kind == "gate":
+        return _("Keys") if detail["gate"] == "keys" else _("PSAM cards")
+    if kind == "test":
+        failed = [
+            str(GeneralTestItem.Item(code).label) if code in GeneralTestItem.Item.values else code
+            for code in detail["failed"]
+        ]
+        text = _("Round %(round)s") % {"round": detail["round"]}
+        return text + (
+            ": " + _("failed: %(items)s") % {"items": "; ".join(failed)} if failed else ""
+        )
     if kind in ("issued", "revoked"):
         code = detail["kind"]
         label = CaseDocument.Kind(code).label if code in CaseDocument.Kind.values else code

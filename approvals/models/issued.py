@@ -23,6 +23,7 @@ class CaseDocument(models.Model):
         EXTENSION_NOTICE = "extension", _("Extension notice")
         FILING_FORM = "filing_form", _("Filing form")
         CHANGE_DECISION = "change", _("Change decision")
+        AUTHORISATION = "authorised", _("Notice of authorisation to issue")
 
     class Standing(models.TextChoices):
         VALID = "valid", _("Valid")

@@ -49,6 +49,12 @@ class Action(models.TextChoices):
     DOCUMENT_ISSUED = "issued", _("Document issued")
     DOCUMENT_REVOKED = "revoked", _("Document revoked")
     RETEST_REQUIRED = "retest", _("General test required again")
+    KEYS_ISSUED = "keys", _("Keys issued")
+    PSAM_ISSUED = "psam", _("PSAM cards issued")
+    TEST_APPLIED = "test_applied", _("Applied for the general test")
+    TEST_PASSED = "test_passed", _("General test passed")
+    TEST_FAILED = "test_failed", _("General test failed")
+    AUTHORISED = "authorised", _("Authorised to issue")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -71,6 +77,7 @@ class CaseEvent(models.Model):
         Action.SUBMITTED,
         Action.RESUBMITTED,
         Action.WITHDRAWN,
+        Action.TEST_APPLIED,
     )
 
     case = models.ForeignKey("approvals.Case", on_delete=models.PROTECT, related_name="events")

@@ -58,3 +58,24 @@ def validate_not_blank(value: str) -> None:
 def validate_not_in_the_past(value: datetime.date) -> None:
     if value < timezone.localdate():
         raise ValidationError(_("The planned start of issuing cannot be in the past."), code="past")
+
+
+# What key material looks like when typed or pasted: a long run of hex digits (a DES/3DES/SM4
+# key is 32 hex digits or more), a long base64 run, or a PEM block.
+_KEY_MATERIAL = re.compile(
+    r"-----BEGIN [A-Z ]*(KEY|CERTIFICATE)-----"
+    r"|(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}(?![0-9A-Fa-f])"
+    r"|(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}"
+)
+
+
+def reject_key_material(value: str) -> None:
+    """The system never stores keys: a value that looks like one is refused."""
+    if _KEY_MATERIAL.search(" ".join(str(value).split("\n"))):
+        raise ValidationError(
+            _(
+                "This looks like key material. The system never stores keys: enter the "
+                "reference of the key card or key file instead."
+            ),
+            code="key_material",
+        )

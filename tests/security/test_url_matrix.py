@@ -21,8 +21,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from approvals.demo import ensure_personas
 from approvals.documents import issue_document
 from approvals.exports import run_export
-from approvals.flows import ChangeFlow, IssuanceFlow
-from approvals.models import Application, CaseDocument, ChangeRequest, Export, Notice
+from approvals.flows import AuthorisationFlow, ChangeFlow, IssuanceFlow
+from approvals.models import Application, Authorisation, CaseDocument, ChangeRequest, Export, Notice
+from approvals.readiness import draft_authorisation
 from issuers.models import Issuer
 from tests.helpers import changed, filed_issuer
 
@@ -126,6 +127,11 @@ CASE_ROWS = [
     ("POST", "change:process_chart", READ_ONLY_POST),
     ("GET", "change:process_cancel", REFUSED),
     ("POST", "change:process_cancel", REFUSED),
+    ("GET", "authorisation:process_detail", REDIRECT_TO_CASE),
+    ("GET", "authorisation:process_chart", READ),
+    ("POST", "authorisation:process_chart", READ_ONLY_POST),
+    ("GET", "authorisation:process_cancel", REFUSED),
+    ("POST", "authorisation:process_cancel", REFUSED),
     # The change awaits Zhejiang's acceptance: Zhejiang accepts; whoever else sees it is sent
     # back to the case with the refusal.
     ("GET", "cases:accept", POST_ONLY),
@@ -135,6 +141,11 @@ CASE_ROWS = [
     ("POST", "cases:clock", REFUSED),
     # An issued document: whoever sees its case downloads it; only a supervisor of the issuing
     # office revokes it, and none of these personas is one.
+    # The way to authorisation: whoever sees the case reads it; the department already has
+    # one open, so nobody starts a second (those who see the issuer are sent back to it).
+    ("GET", "authorisations:detail", READ),
+    ("GET", "authorisations:start", CHANGE_REFUSED),
+    ("POST", "authorisations:start", CHANGE_REFUSED),
     ("GET", "documents:download", READ),
     ("POST", "documents:download", READ),
     ("GET", "documents:revoke", REFUSED),
@@ -195,6 +206,7 @@ PAGE_ROWS = [
     ("GET", "/cases/", SIGNED_IN),
     ("GET", "/changes/", SIGNED_IN),
     ("GET", "/register/", SIGNED_IN),
+    ("GET", "/authorisations/", SIGNED_IN),
     ("GET", "/cases/new/", MAY_APPLY),
     ("POST", "/cases/new/", MAY_APPLY),
     ("GET", "/accounts/login/", EVERYONE),
@@ -269,7 +281,16 @@ NODE_ACTIONS = [
     (ChangeFlow, "submit", ("index", "detail", "undo")),
     (ChangeFlow, "route_by_kind_of_change", ("index", "detail", "cancel", "undo", "revive")),
     (ChangeFlow, "provincial_examination", ALL_ACTIONS),
+    (AuthorisationFlow, "submit", ("index", "detail", "undo")),
+    (AuthorisationFlow, "keys_and_psam", ("index", "detail", "undo", "revive")),
+    (AuthorisationFlow, "key_examination", ALL_ACTIONS),
+    (AuthorisationFlow, "psam_examination", ALL_ACTIONS),
 ]
+# The Information Center's open tasks: none of the personas may take or run them.
+OPEN_CENTER_TASKS = {
+    (AuthorisationFlow, "key_examination"),
+    (AuthorisationFlow, "psam_examination"),
+}
 OPEN_TASK = (ChangeFlow, "provincial_examination")
 OPEN_TASK_EXPECTED = {"assign": TAKEN_BY_ZHEJIANG, "unassign": REFUSED, "execute": REFUSED}
 
@@ -277,6 +298,8 @@ OPEN_TASK_EXPECTED = {"assign": TAKEN_BY_ZHEJIANG, "unassign": REFUSED, "execute
 def node_expected(flow: type, node: str, action: str) -> dict[str, int]:
     if (flow, node) == OPEN_TASK and action in OPEN_TASK_EXPECTED:
         return OPEN_TASK_EXPECTED[action]
+    if (flow, node) in OPEN_CENTER_TASKS and action in OPEN_TASK_EXPECTED:
+        return REFUSED
     return {
         "index": TASK_INDEX,
         "detail": READ,
@@ -312,15 +335,21 @@ RULES = [
     (r"^admin:", "admin pages: PAGE_ROWS"),
     (r"^(home|index|set_language)$", "PAGE_ROWS"),
     (r"^(login|logout|profile|password_(change|reset)(_done|_confirm|_complete)?)$", "PAGE_ROWS"),
-    (r"^(cases|changes|register|issuance|change):index$", "PAGE_ROWS"),
-    (r"^(issuance|change):(inbox|queue|archive|task_list|process_list|chart)$", "PAGE_ROWS"),
-    (r"^(issuance|change):(tasks_assign|tasks_unassign)$", "PAGE_ROWS"),
+    (r"^(cases|changes|register|issuance|change|authorisations|authorisation):index$", "PAGE_ROWS"),
+    (
+        r"^(issuance|change|authorisation):(inbox|queue|archive|task_list|process_list|chart)$",
+        "PAGE_ROWS",
+    ),
+    (r"^(issuance|change|authorisation):(tasks_assign|tasks_unassign)$", "PAGE_ROWS"),
     (r"^cases:new$", "PAGE_ROWS"),
     (r"^public:issuers(_csv|_json)?$", "PAGE_ROWS"),
     (r"^(documents:[a-z_]+|public_verify(_start)?)$", "CASE_ROWS"),
-    (r"^(cases|changes|register):[a-z_]+$", "CASE_ROWS"),
-    (r"^(issuance|change):(process_detail|process_chart|process_cancel)$", "CASE_ROWS"),
-    (r"^(issuance|change):[a-z_]+:[a-z]+$", "NODE_ROWS"),
+    (r"^(cases|changes|register|authorisations):[a-z_]+$", "CASE_ROWS"),
+    (
+        r"^(issuance|change|authorisation):(process_detail|process_chart|process_cancel)$",
+        "CASE_ROWS",
+    ),
+    (r"^(issuance|change|authorisation):[a-z_]+:[a-z]+$", "NODE_ROWS"),
     (r"^(team|notices|exports|dashboard):[a-z_]+$", "TEAM_ROWS"),
 ]
 
@@ -351,6 +380,7 @@ class World:
     change: ChangeRequest
     export: Export
     document: CaseDocument
+    authorisation: Authorisation
     clients: dict[str, Client]
 
     def case_url(self, name: str) -> str:
@@ -362,6 +392,8 @@ class World:
             "cases:decision_letter": f"/cases/{application.pk}/decision.pdf",
             "cases:filing_form": f"/cases/{application.pk}/filing-form.pdf",
             "cases:summary": f"/cases/{application.pk}/summary.pdf",
+            "authorisations:detail": f"/authorisations/{self.authorisation.pk}/",
+            "authorisations:start": f"/authorisations/new/{issuer.pk}/",
             "documents:download": f"/documents/{self.document.pk}/",
             "documents:revoke": f"/documents/{self.document.pk}/revoke/",
             "public_verify_start": "/public/verify/",
@@ -394,6 +426,13 @@ class World:
             "change:process_detail": f"/change/{change.process.pk}/",
             "change:process_chart": f"/change/{change.process.pk}/chart/",
             "change:process_cancel": f"/change/{change.process.pk}/cancel/",
+            "authorisation:process_detail": f"/authorisation/{self.authorisation.process.pk}/",
+            "authorisation:process_chart": (
+                f"/authorisation/{self.authorisation.process.pk}/chart/"
+            ),
+            "authorisation:process_cancel": (
+                f"/authorisation/{self.authorisation.process.pk}/cancel/"
+            ),
             "cases:accept": f"/cases/{change.pk}/accept/",
             "cases:clock": f"/cases/{change.pk}/time-limit/suspend/",
         }[name]
@@ -427,7 +466,10 @@ class World:
         }[name]
 
     def task_url(self, flow: type, node_name: str, action: str) -> str:
-        process = (self.application if flow is IssuanceFlow else self.change).process
+        case = {IssuanceFlow: self.application, ChangeFlow: self.change}.get(
+            flow, self.authorisation
+        )
+        process = case.process
         task = process.task_set.get(flow_task=getattr(flow, node_name))
         return task.flow_task.reverse(action, args=[process.pk, task.pk])
 
@@ -453,9 +495,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         )
         run_export(export)
         document = issue_document(CaseDocument.Kind.DECISION_LETTER, issuer.application)
+        authorisation = AuthorisationFlow.submit_case(
+            draft_authorisation(issuer, by=personas["hangzhou"], key_request="2", psam_quantity=9),
+            by=personas["hangzhou"],
+        )
         # Signed in here, so that the sessions outlive each test's rollback.
         clients = {persona: client_of(persona) for persona in PERSONAS}
-        yield World(issuer.application, issuer, change, export, document, clients)
+        yield World(issuer.application, issuer, change, export, document, authorisation, clients)
         transaction.set_rollback(True)
 
 

@@ -70,6 +70,9 @@ def worker_env(broker, settings, tmp_path) -> dict:
         ),
         "CELERY_BROKER_URL": broker,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DOCUMENT_SIGNING_KEY": str(settings.DOCUMENT_SIGNING_KEY),
+        "DOCUMENT_SIGNING_CERT": str(settings.DOCUMENT_SIGNING_CERT),
+        "AUDIT_CHECKPOINT_DIR": str(settings.AUDIT_CHECKPOINT_DIR),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "RENDER_STARTED": str(tmp_path / "render-started"),
@@ -140,10 +143,14 @@ def test_a_worker_issues_the_documents_and_sends_the_mail_of_a_case(
     decide(ministry, application, Flow.ministry_review, "pass")
     file_with_registry(ministry, application, reference="ICRC-2026-42")
 
-    wait_until(lambda: application.documents.count() == 2, "the issued documents")
+    wait_until(lambda: application.documents.count() == 3, "the issued documents")
     wait_until(lambda: notified(application) == 4, "the notifications")
     kinds = set(application.documents.values_list("kind", flat=True))
-    assert kinds == {CaseDocument.Kind.DECISION_LETTER, CaseDocument.Kind.FILING_FORM}
+    assert kinds == {
+        CaseDocument.Kind.ACCEPTANCE_NOTICE,
+        CaseDocument.Kind.DECISION_LETTER,
+        CaseDocument.Kind.FILING_FORM,
+    }
     for document in application.documents.all():
         assert document.file.read(5) == b"%PDF-"
     # The four events' e-mails and the acceptance notice's (a notice of the bell, mailed too).
@@ -174,11 +181,13 @@ def test_a_task_cut_off_by_a_killed_worker_is_done_once_after_a_restart(
 
     start_worker(name="restarted")
 
-    wait_until(lambda: application.documents.exists(), "the decision after the restart")
+    # The acceptance notice (the task cut off) and the decision.
+    wait_until(lambda: application.documents.count() == 2, "the documents after the restart")
     wait_until(lambda: notified(application) == 2, "the notifications")
     time.sleep(3)  # longer than the redelivery delay: anything delivered twice would show now
-    assert application.documents.get().kind == CaseDocument.Kind.DECISION_LETTER
+    kinds = sorted(application.documents.values_list("kind", flat=True))
+    assert kinds == sorted([CaseDocument.Kind.ACCEPTANCE_NOTICE, CaseDocument.Kind.DECISION_LETTER])
     documents = Path(worker_env["MEDIA_ROOT"]) / "documents"
-    assert len([p for p in documents.rglob("*") if p.is_file()]) == 1
+    assert len([p for p in documents.rglob("*") if p.is_file()]) == 2
     # Submission, acceptance (on the Ministry's decision) and approval, each once.
     assert len(mails(worker_env)) == 3
