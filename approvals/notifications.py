@@ -18,7 +18,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from issuers.membership import members_of
-from issuers.models import Department
 
 from .models import Action, Case, CaseEvent, Notice, NoticeSettings, Notification
 
@@ -106,10 +105,10 @@ def recipients_for(event: CaseEvent) -> list[AbstractBaseUser]:
     case = event.case
     if NOTIFY_ON.get(event.action) == APPLICANT:
         department = case.department
-    elif event.status_after == case.specific_class.Status.PROVINCIAL_EXAMINATION:
-        department = case.department.examining_department()
     else:
-        department = Department.objects.ministry()
+        # The office whose step the case entered: the province, the Ministry, or for the
+        # way to authorisation the Information Center.
+        department = case.specific.office_for(event.status_after)
     return list(members_of(department).order_by("pk"))
 
 

@@ -394,7 +394,8 @@ def take_task(page: Page, step: str) -> None:
     """Take the open step's task from the case page; its form opens."""
     steps = card(page, "Open steps")
     expect(steps).to_contain_text(step)
-    steps.get_by_role("button", name="Take this task").click()
+    # Steps running side by side (keys and PSAM cards) each have their own button.
+    steps.locator(".actions", has_text=step).get_by_role("button", name="Take this task").click()
     expect(page.get_by_role("button", name="Confirm")).to_be_visible()
 
 
