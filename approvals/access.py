@@ -6,6 +6,7 @@ them is a 404, never a 403 that would confirm it exists.
 
 from typing import TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -15,7 +16,6 @@ from viewflow.workflow.status import STATUS
 
 from issuers.access import jurisdiction
 from issuers.membership import Official, department_of
-from issuers.models import Department
 
 from .models import Authorisation, Case, CaseProcess, Material
 
@@ -34,7 +34,7 @@ def case_jurisdiction(user: User, path: str = "") -> Q:
     submitted = Q(**{f"{path}submitted_at__isnull": False})
     seen = jurisdiction(user, path, shared=submitted)
     department = department_of(user) if user.is_authenticated else None
-    if department is not None and department.kind == Department.Kind.INFORMATION_CENTER:
+    if department is not None and department.kind == settings.AUTHORISATION_OFFICE:
         seen |= submitted & Q(**{f"{path}kind": Authorisation._meta.model_name})
     return seen
 

@@ -75,11 +75,21 @@ DOCUMENT_NUMBER_PATTERNS = {
 }
 
 
-def ensure_personas() -> dict:
+# Issuers of the demo in each state between filing and issuing cards (issue #15); only the
+# demo has them, the tests' personas do not.
+READINESS_PERSONAS = {
+    "tianjin": ("天津市人力资源和社会保障局", "Tianjin HRSS Bureau", "provincial", "120000"),
+    "shanghai": ("上海市人力资源和社会保障局", "Shanghai HRSS Bureau", "provincial", "310000"),
+    "chongqing": ("重庆市人力资源和社会保障局", "Chongqing HRSS Bureau", "provincial", "500000"),
+    "jiangsu": ("江苏省人力资源和社会保障厅", "Jiangsu HRSS Department", "provincial", "320000"),
+}
+
+
+def ensure_personas(personas: dict = PERSONAS) -> dict:
     User = get_user_model()
     users = {}
     departments = {}
-    for username, (name, name_en, kind, code) in PERSONAS.items():
+    for username, (name, name_en, kind, code) in personas.items():
         division = division_for(code) if code else None
         department, _ = Department.objects.get_or_create(
             name=name,
@@ -95,6 +105,8 @@ def ensure_personas() -> dict:
             add_member(user, department)
         users[username] = user
         departments[username] = department
+    if personas is not PERSONAS:
+        return users
     for username, persona in SUPERVISORS.items():
         user = _demo_user(username)
         department = departments[persona]
@@ -202,6 +214,8 @@ def seed_cases(users: dict) -> None:
     procedure.decide(guangdong, flow.ministry_review, ministry, Outcome.PASS)
     backdate(guangdong, 8)  # its decision to be served within 10 working days: due soon
 
+    seed_readiness(users)
+
     # Beijing: a new card surface awaiting the Ministry's re-approval, its limit extended.
     surface = procedure.request_change(
         beijing.issuer, users["beijing"], description="新版卡面 / new card surface"
@@ -215,6 +229,47 @@ def seed_cases(users: dict) -> None:
         by=users["ministry-head"],
         reason="新卡面须征求发卡银行意见。The issuing banks are consulted on the new surface.",
     )
+
+
+def seed_readiness(users: dict) -> None:
+    """One filed issuer in each state between filing and issuing cards. Beijing stays filed
+    only: the README's walk-through takes it to "authorised to issue"."""
+    issuers = {}
+    ministry, center = users["ministry"], users["infocenter"]
+    for username in READINESS_PERSONAS:
+        with days_ago(150):
+            application = procedure.apply(users[username])
+            procedure.decide(application, IssuanceFlow.ministry_review, ministry, Outcome.PASS)
+        with days_ago(140):
+            procedure.file(application, ministry, f"ICRC-2026-{application.pk:04d}")
+        application.refresh_from_db()
+        issuers[username] = application.issuer
+    # Tianjin: keys issued, its PSAM cards still with the Information Center.
+    with days_ago(20):
+        tianjin = procedure.apply_for_authorisation(issuers["tianjin"], users["tianjin"])
+    with days_ago(12):
+        procedure.issue_gate(tianjin, "keys", center, "KC-2026-0120")
+    # Shanghai, Chongqing and Jiangsu: both issued and tested; Shanghai failed once.
+    for username in ("shanghai", "chongqing", "jiangsu"):
+        with days_ago(100):
+            case = procedure.apply_for_authorisation(issuers[username], users[username])
+        with days_ago(90):
+            procedure.issue_gate(case, "keys", center, f"KC-2026-{case.pk:04d}")
+            procedure.issue_gate(case, "psam", center, f"PSAM {case.pk:04d}0001-{case.pk:04d}0200")
+        with days_ago(80):
+            failing = ("external_auth",) if username == "shanghai" else ()
+            procedure.take_general_test(case, users[username], center, failing=failing)
+    # Jiangsu changed its card supplier since: the general test is due again for version 2.
+    with days_ago(30):
+        change = procedure.request_change(
+            issuers["jiangsu"],
+            users["jiangsu"],
+            description="更换供卡厂商 / new card supplier",
+            card_supplier="Watchdata",
+        )
+        procedure.submit_change(change, users["jiangsu"])
+    with days_ago(25):
+        procedure.decide(change, ChangeFlow.acknowledgement, ministry, Outcome.PASS)
 
 
 def accepted(case: Case, *, by) -> None:
@@ -282,6 +337,7 @@ def seed_demo() -> bool:
     users = ensure_personas()
     if Application.objects.filter(department__members__user__username="ningbo").exists():
         return False
+    users.update(ensure_personas(READINESS_PERSONAS))
     seed_cases(users)
     # The overdue case's overdue notice and escalation, as the beat would send them.
     clocks.sweep()

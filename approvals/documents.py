@@ -148,7 +148,7 @@ def issuing_office(kind: str, case: Case, event: CaseEvent) -> Department:
     if kind in (Kind.DECISION_LETTER, Kind.FILING_FORM, Kind.CHANGE_DECISION):
         return Department.objects.ministry()
     if kind == Kind.AUTHORISATION:
-        return Department.objects.information_center()
+        return Department.objects.authorisation_office()
     return case.office_for(event.status_before) or Department.objects.ministry()
 
 

@@ -41,7 +41,7 @@ def _ministry(process: CaseProcess | None = None) -> Department:
 
 
 def _information_center(process: CaseProcess | None = None) -> Department:
-    return Department.objects.information_center()
+    return Department.objects.authorisation_office()
 
 
 def status_is(status: str):  # a gateway condition

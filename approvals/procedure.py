@@ -19,10 +19,10 @@ from viewflow.workflow.status import STATUS
 from issuers.membership import Official
 from issuers.models import Issuer
 
-from . import actions, changes
-from .flows import ChangeFlow, IssuanceFlow
+from . import actions, changes, readiness
+from .flows import AuthorisationFlow, ChangeFlow, IssuanceFlow
 from .forms import ApplicationForm, ChangeRequestForm
-from .models import Application, Case, ChangeRequest, Material
+from .models import Application, Authorisation, Case, ChangeRequest, GeneralTestItem, Material
 
 APPLICATION = {
     "contact_person": "张明",
@@ -171,3 +171,55 @@ def request_change(issuer: Issuer, by: AbstractBaseUser, **fields: object) -> Ch
 def submit_change(change: ChangeRequest, by: AbstractBaseUser) -> ChangeRequest:
     Official.forget(by)
     return ChangeFlow.submit_case(change, by=by)
+
+
+# --- From filed to authorised to issue --------------------------------------------------
+
+
+def apply_for_authorisation(issuer: Issuer, by: AbstractBaseUser) -> Authorisation:
+    """The department's application for keys and PSAM cards (or its retest), submitted."""
+    Official.forget(by)
+    case = readiness.draft_authorisation(
+        issuer,
+        by=by,
+        key_request="城市级密钥卡 2 张（3.00 版）/ 2 city-level key cards (version 3.00)",
+        psam_quantity=200,
+    )
+    return AuthorisationFlow.submit_case(case, by=by)
+
+
+def issue_gate(case: Authorisation, gate: str, by: AbstractBaseUser, references: str) -> None:
+    node = (
+        AuthorisationFlow.key_examination if gate == "keys" else AuthorisationFlow.psam_examination
+    )
+    do(
+        case,
+        node,
+        by,
+        lambda c: readiness.issue_gate(
+            c, gate, by=by, references=references, issued_on=timezone.localdate()
+        ),
+    )
+
+
+def take_general_test(
+    case: Authorisation, applicant: AbstractBaseUser, center: AbstractBaseUser, failing=()
+) -> None:
+    """The department applies for the general test and the center records its results."""
+    do(
+        case,
+        AuthorisationFlow.test_application,
+        applicant,
+        lambda c: readiness.apply_for_test(
+            c, by=applicant, test_card_count=1, test_card_serials="D156000000000001"
+        ),
+    )
+    results = {code: (code not in failing, "") for code in GeneralTestItem.Item.values}
+    do(
+        case,
+        AuthorisationFlow.general_test,
+        center,
+        lambda c: readiness.record_test(
+            c, by=center, results=results, report=pdf_upload("test-report.pdf")
+        ),
+    )

@@ -71,7 +71,7 @@ def draft_authorisation(
 
 
 def _information_center(by: AbstractBaseUser) -> None:
-    if department_of(by) != Department.objects.information_center():
+    if department_of(by) != Department.objects.authorisation_office():
         raise ActionRefused(_("Only the Ministry Information Center decides this."))
 
 

@@ -126,6 +126,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # scoped download views read them. MEDIA_URL is therefore deliberately unset.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Who issues keys and PSAM cards and runs the general test (社会保障卡发行管理流程 steps 6-8):
+# a department kind, "infocenter" (the Ministry Information Center, as the procedure says) or
+# "ministry" (the IT Office). domain.md marks the routing of these steps UNCONFIRMED.
+AUTHORISATION_OFFICE = env.str("AUTHORISATION_OFFICE", default="infocenter")
+
 # The office's signing key and certificate (PEM files, never in the database): every issued
 # PDF is signed with them (PAdES), and so is every checkpoint of the audit chain. `make run`
 # writes a demo pair here on first run (`manage.py signing_key --demo`).

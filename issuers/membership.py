@@ -7,6 +7,7 @@ viewflow's queue filter and guardian stay small whatever the number of cases.
 import datetime
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
@@ -34,7 +35,7 @@ def permissions_for(department: Department) -> list[str]:
         perms.append("issuers.examine_application")
     if department.kind == Department.Kind.MINISTRY:
         perms += ["issuers.review_application", "issuers.file_issuer"]
-    if department.kind == Department.Kind.INFORMATION_CENTER:
+    if department.kind == settings.AUTHORISATION_OFFICE:
         perms.append("issuers.handle_readiness")
     return perms
 

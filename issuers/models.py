@@ -95,6 +95,11 @@ class DepartmentQuerySet(models.QuerySet):
     def information_center(self) -> "Department":
         return self.get(kind=Department.Kind.INFORMATION_CENTER)
 
+    def authorisation_office(self) -> "Department":
+        """The office that issues keys and PSAM cards and runs the general test: the
+        Information Center by default (settings.AUTHORISATION_OFFICE)."""
+        return self.get(kind=settings.AUTHORISATION_OFFICE)
+
 
 class Department(models.Model):
     """A government body that uses the system: the Ministry IT Office, HRSS departments, others."""

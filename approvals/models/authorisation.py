@@ -112,7 +112,7 @@ class Authorisation(Case):
 
     def office_for(self, status: str) -> Department:
         """Every step of this procedure is the Information Center's."""
-        return Department.objects.information_center()
+        return Department.objects.authorisation_office()
 
     def submission_problems(self) -> list[str]:
         return []

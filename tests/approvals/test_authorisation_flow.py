@@ -4,18 +4,21 @@ the general test failed and retaken with the failed items carried over, the rete
 change makes due, and no key material accepted anywhere."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from approvals import documents, procedure
 from approvals.flows import AuthorisationFlow as Flow
 from approvals.flows import ChangeFlow
 from approvals.models import Authorisation, CaseDocument, GeneralTestItem, Outcome
+from issuers.membership import add_member
 from issuers.models import Department, Issuer
 from tests.helpers import (
     act,
     assert_served_as_issued,
     changed,
     filed_issuer,
+    login,
     open_task,
     page,
     pdf_upload,
@@ -208,3 +211,19 @@ def test_the_centers_lists_show_what_is_addressed_to_it_and_nothing_else(client_
     application = case.issuer.application
     assert application.reference not in page(center, "/cases/")
     assert f"/issuance/{application.process.pk}/" not in page(center, "/issuance/queue/")
+
+
+def test_who_examines_keys_psam_and_the_test_is_a_setting(settings, personas, client_for):
+    """domain.md marks the routing UNCONFIRMED: AUTHORISATION_OFFICE names the office."""
+    settings.AUTHORISATION_OFFICE = "ministry"
+    official = get_user_model().objects.create_user("ministry-keys")
+    add_member(official, Department.objects.ministry())
+    issuer = filed_issuer(personas, "beijing")
+    apply(client_for("beijing"), issuer)
+    case = Authorisation.objects.get(issuer=issuer)
+    assert issue(login(official), case, Flow.key_examination, "KC-1").status_code == 302
+    assert case.key_state == "issued"
+    # The Information Center is then not addressed: the task is not even there for it.
+    task = open_task(case, Flow.psam_examination)
+    assign = Flow.psam_examination.reverse("assign", args=[case.process.pk, task.pk])
+    assert client_for("infocenter").post(assign).status_code == 404

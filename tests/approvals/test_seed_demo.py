@@ -9,7 +9,7 @@ from guardian.models import UserObjectPermission
 from viewflow.workflow.models import Process, Task
 
 from approvals.demo import DEMO_PASSWORD, PERSONAS
-from approvals.models import Application, CaseEvent, ChangeRequest, Material
+from approvals.models import Application, Authorisation, CaseEvent, ChangeRequest, Material
 from issuers.models import CardSpecification, Department, Division, Issuer, Membership
 
 
@@ -58,8 +58,31 @@ def test_seed_demo_creates_the_personas_and_a_second_run_creates_nothing(db, set
     for status in ("examination", "review", "returned", "rejected", "approved", "filed"):
         assert provinces_by_status.get(status), status
     assert len(set().union(*provinces_by_status.values())) >= 3
-    filed = Application.objects.get(status="filed")
-    assert filed.issuer.status == Issuer.Status.FILED
+    # Beijing's issuer is filed only (the walk-through takes it further); the others are in
+    # each state between filing and issuing cards.
+    beijing = Application.objects.get(status="filed", department__name__startswith="北京")
+    assert beijing.issuer.status == Issuer.Status.FILED
+    standings = {
+        application.department.name[:2]: application.issuer.standing()
+        for application in Application.objects.filter(status="filed")
+    }
+    assert standings == {
+        "北京": "Filed and active",
+        "天津": "Filed and active",
+        "上海": "Filed and active",
+        "重庆": "Authorised to issue",
+        "江苏": "Authorised to issue; general test pending for v2",
+    }
+    authorisations = {
+        case.department.name[:2]: (case.status, case.key_state, case.psam_state)
+        for case in Authorisation.objects.select_related("department")
+    }
+    assert authorisations == {
+        "天津": ("gates", "issued", "examination"),
+        "上海": ("test_failed", "issued", "issued"),
+        "重庆": ("authorised", "issued", "issued"),
+        "江苏": ("authorised", "issued", "issued"),
+    }
 
     models = [
         User, Department, Membership, Division, UserObjectPermission, Application, Material,

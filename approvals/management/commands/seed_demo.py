@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from approvals import dashboard
-from approvals.demo import DEMO_PASSWORD, PERSONAS, SUPERVISORS, seed_demo
+from approvals.demo import DEMO_PASSWORD, PERSONAS, READINESS_PERSONAS, SUPERVISORS, seed_demo
 from worktime.models import CalendarYear
 
 
@@ -26,6 +26,6 @@ class Command(BaseCommand):
             created = seed_demo()
         dashboard.refresh()
         self.stdout.write("Demo cases created." if created else "Demo cases already present.")
-        users = ", ".join([*PERSONAS, *SUPERVISORS, "admin"])
+        users = ", ".join([*PERSONAS, *SUPERVISORS, *READINESS_PERSONAS, "admin"])
         self.stdout.write(f"Users: {users}. Password for all: {DEMO_PASSWORD}")
         self.stdout.write("Log in at http://127.0.0.1:8000/accounts/login/")
