@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from issuers.membership import department_of
 from issuers.models import Department, Issuer
 
+from . import clocks
 from .models import Action, Authorisation, CaseEvent, GeneralTestItem
 from .models.validators import reject_key_material
 from .recording import ActionRefused, record_event, set_status
@@ -95,6 +96,7 @@ def _gates_done(case: Authorisation) -> None:
     """Both issued: the department applies for the general test next."""
     if case.gates_passed and case.status == Status.GATES:
         set_status(case, Status.TEST_APPLICATION)
+        clocks.follow(case)
 
 
 def issue_gate(
@@ -211,6 +213,7 @@ def apply_for_test(
         "test_round",
     )
     record_event(case, Action.TEST_APPLIED, by=by, status_before=before)
+    clocks.follow(case)
 
 
 def record_test(
@@ -245,6 +248,7 @@ def record_test(
     passed = all(passed for passed, _note in results.values())
     status = Status.AUTHORISED if passed else Status.TEST_FAILED
     before = set_status(case, status, "test_report")
+    clocks.follow(case)
     failed = [item for item, (ok, _note) in results.items() if not ok]
     record_event(
         case,

@@ -26,6 +26,12 @@ RECORD = (
     "limit of art. 42, without extension."
 )
 
+AUTHORISATION = (
+    "社会保障卡发行管理流程 (2014) steps 6-8: no time limit is set for the key and PSAM "
+    "applications or the general test (domain.md: UNCONFIRMED); by default 20 working days, "
+    "as for the Ministry's own decisions. The two applications share one period."
+)
+
 # step: (title, working days, extension, legal basis)
 LIMITS = {
     "application.acceptance": ("Issuance: acceptance", 5, 0, ACCEPTANCE),
@@ -36,6 +42,8 @@ LIMITS = {
     "changerequest.provincial_examination": ("Change: preliminary examination", 20, 0, EXAMINATION),
     "changerequest.ministry_review": ("Change: Ministry re-approval", 20, 10, DECISION),
     "changerequest.acknowledgement": ("Change: acknowledgement for the record", 20, 0, RECORD),
+    "authorisation.keys_and_psam": ("Authorisation: keys and PSAM cards", 20, 0, AUTHORISATION),
+    "authorisation.general_test": ("Authorisation: general test", 20, 0, AUTHORISATION),
 }
 
 

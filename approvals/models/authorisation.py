@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from issuers.models import Department, Issuer
 
 from .case import Case
+from .clock import Step
 from .validators import reject_key_material
 
 
@@ -32,6 +33,9 @@ class Authorisation(Case):
         RETURNED = "returned", _("Returned for correction")
         ISSUED = "issued", _("Issued")
 
+    # One period for the Information Center's two applications, one for the test; the
+    # department's own steps (corrections, the test application) run against none.
+    CLOCKED_STEPS = {Status.GATES: Step.KEYS_AND_PSAM, Status.GENERAL_TEST: Step.GENERAL_TEST}
     REFERENCE_PREFIX = "AUT"
     DETAIL_URL = "authorisations:detail"
     LIST_URL = "authorisations:index"

@@ -42,6 +42,8 @@ class Step(models.TextChoices):
     MINISTRY_REVIEW = "ministry_review", _("Ministry review")
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement for the record")
     REGISTRY_FILING = "registry_filing", _("Filing and service of the decision")
+    KEYS_AND_PSAM = "keys_and_psam", _("Keys and PSAM cards")
+    GENERAL_TEST = "general_test", _("General test")
 
 
 class ClockState(models.TextChoices):

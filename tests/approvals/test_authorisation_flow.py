@@ -227,3 +227,23 @@ def test_who_examines_keys_psam_and_the_test_is_a_setting(settings, personas, cl
     task = open_task(case, Flow.psam_examination)
     assign = Flow.psam_examination.reverse("assign", args=[case.process.pk, task.pk])
     assert client_for("infocenter").post(assign).status_code == 404
+
+
+def test_the_centers_steps_run_against_a_time_limit_and_the_departments_do_not(
+    applied_for, client_for
+):
+    case, center, beijing = applied_for, client_for("infocenter"), client_for("beijing")
+    clock = case.clocks.get(stopped_at__isnull=True)
+    assert (clock.step, clock.department) == (
+        "keys_and_psam",
+        Department.objects.information_center(),
+    )
+    assert clock.amount == 20 and "UNCONFIRMED" in clock.legal_basis
+    assert "Keys and PSAM cards" in page(beijing, case.get_absolute_url())
+    issue(center, case, Flow.key_examination, "KC-1")
+    issue(center, case, Flow.psam_examination, "PSAM-1")
+    assert not case.clocks.filter(stopped_at__isnull=True).exists()  # the department's turn
+    act(beijing, case, Flow.test_application, {"test_card_count": "1", "test_card_serials": "X1"})
+    assert case.clocks.get(stopped_at__isnull=True).step == "general_test"
+    act(center, case, Flow.general_test, results())
+    assert not case.clocks.filter(stopped_at__isnull=True).exists()
