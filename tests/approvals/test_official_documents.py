@@ -6,6 +6,7 @@ code decoded back to the verification URL, the signature checked with pyHanko's 
 import asyncio
 import datetime
 import io
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -206,13 +207,21 @@ def test_the_signed_pdf_still_declares_pdf_a_3b_with_its_output_intent(personas,
 
 
 def test_a_pdf_is_signed_even_inside_a_running_event_loop():
-    """pyHanko's signing runs its own event loop; an async caller must not break it."""
+    """pyHanko's signing runs its own event loop; an async caller must not break it. (In a
+    thread of its own: after the browser tests this thread may hold Playwright's loop.)"""
     pdf = documents.render_pdf("approvals/pdf/_style.html", {})
+    signed = []
 
-    async def sign_inside_a_loop() -> bytes:
-        return signing.sign_pdf(pdf, reason="test")
+    def caller_with_a_loop() -> None:
+        async def sign_inside_the_loop() -> bytes:
+            return signing.sign_pdf(pdf, reason="test")
 
-    assert signature_status(asyncio.run(sign_inside_a_loop())).intact
+        signed.append(asyncio.run(sign_inside_the_loop()))
+
+    thread = threading.Thread(target=caller_with_a_loop)
+    thread.start()
+    thread.join(timeout=60)
+    assert signed and signature_status(signed[0]).intact
 
 
 def test_a_case_deemed_accepted_gets_its_acceptance_notice_saying_so(personas, issuing):
