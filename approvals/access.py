@@ -17,7 +17,7 @@ from viewflow.workflow.status import STATUS
 from issuers.access import jurisdiction
 from issuers.membership import Official, department_of
 
-from .models import Authorisation, Case, CaseProcess, Material
+from .models import Authorisation, Case, CaseProcess, Material, StepClock
 
 User = AbstractBaseUser | AnonymousUser
 C = TypeVar("C", bound=Case)
@@ -62,9 +62,11 @@ def visible_processes(user: User, flow_class: type) -> QuerySet[CaseProcess]:
 
 def visible_tasks(user: User, flow_class: type) -> QuerySet[Task]:
     """Tasks of a flow's cases within the user's jurisdiction, each with its case joined in."""
-    return Task.objects.filter(
-        case_jurisdiction(user, TASK_CASE), process__flow_class=flow_class
-    ).select_related("process", "owner", f"{TASK_CASE}department", f"{TASK_CASE}current_clock")
+    return (
+        Task.objects.filter(case_jurisdiction(user, TASK_CASE), process__flow_class=flow_class)
+        .select_related("process", "owner", f"{TASK_CASE}department", f"{TASK_CASE}current_clock")
+        .defer(*(f"{TASK_CASE}current_clock__{name}" for name in StepClock.LIST_DEFERRED))
+    )
 
 
 def applicant_steps(flow_class: type) -> list[str]:

@@ -232,7 +232,10 @@ class CaseListing:
             # serves a list filtered by status.
             .filter(kind=model._meta.model_name)
             .select_related("current_clock", "department__division", *model.LIST_RELATED)
-            .defer(*model.LIST_DEFERRED)
+            .defer(
+                *model.LIST_DEFERRED,
+                *(f"current_clock__{name}" for name in StepClock.LIST_DEFERRED),
+            )
         )
         self.filters = CaseFilter(params or None, cases, user=user, statuses=model.Status.choices)
         self.sort = "due" if params.get("sort") == "due" else ""

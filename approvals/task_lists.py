@@ -6,7 +6,6 @@ task table on every page; on a national table each costs more than the list itse
 """
 
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +27,7 @@ from viewflow.workflow.status import STATUS
 from issuers.membership import Official
 
 from .access import TASK_CASE, task_queue, visible_tasks
+from .due_cells import due_cell
 from .models import ClockState, StepClock
 from .search import CappedPaginator, case_search
 
@@ -107,9 +107,7 @@ class CaseColumn:
 
     def due(self, task: Task) -> str:
         """The due date and state of the case's running time limit."""
-        return render_to_string(
-            "approvals/_due.html", {"clock": task.process.caseprocess.case.current_clock}
-        )
+        return due_cell(task.process.caseprocess.case.current_clock)
 
     due.short_description = _("Due")
     due.orderby_column = F(f"{CLOCK}due_at")

@@ -4,7 +4,7 @@
                                           [--personas zhejiang,ministry]
 
 Issue #12 added to the lists a due column (the running time limit's due date and state,
-`templates/approvals/_due.html`, from the case's `current_clock`, a `StepClock` joined to
+`approvals.due_cells.due_cell`, from the case's `current_clock`, a `StepClock` joined to
 every row), and asks that it "keep every list within its current ratio". bench.lists measures
 a list against a baseline that does not change; so a list's ratio with the column, divided by
 its ratio without, is the page with the column over the same page without it, measured here
@@ -23,7 +23,7 @@ the database's side: the join's cost is in the plans below).
   cell removed (its source, read from the app's template and edited here, so it follows the
   app's template: the run stops if the header or the cell is not found exactly once);
 * viewflow's task lists (inbox, queue, all tasks): the views lose the column "due" from their
-  `columns` (header, cells and their render_to_string of `_due.html`) and their queryset the
+  `columns` (header, cells and their due_cell) and their queryset the
   join `process__caseprocess__case__current_clock`.
 
 What stays in both: the app bar's count of my department's overdue steps (on every page, not
@@ -79,12 +79,12 @@ PAGES = {
 TARGET = "p95 <= 1.10x"
 REQUESTS = 100
 CLOCK_TABLE = '"approvals_stepclock"'
-# What _due.html writes for a running clock.
+# What due_cell writes for a running clock.
 DUE_CELL = 'class="due"'
 
 # In a case list's template: the column's header and its cell.
 DUE_HEADER = re.compile(r"<th>\{% trans \"Due\" %\}</th>")
-DUE_CELL_TAG = re.compile(r"<td>\{% include 'approvals/_due\.html'[^%]*%\}</td>")
+DUE_CELL_TAG = re.compile(r"<td>\{\{ [a-z_.]+\|due_cell \}\}</td>")
 
 
 def without_related(queryset, path: str):

@@ -75,6 +75,8 @@ class StepClock(models.Model):
 
     Step = Step
     State = ClockState
+    # What a list's due column never reads: left out where many clocks are loaded at once.
+    LIST_DEFERRED = ("legal_basis", "suspension_reason", "extension_reason")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clocks")
     step = models.CharField(_("step"), max_length=30, choices=Step.choices)
