@@ -65,7 +65,7 @@ def visible_tasks(user: User, flow_class: type) -> QuerySet[Task]:
     return (
         Task.objects.filter(case_jurisdiction(user, TASK_CASE), process__flow_class=flow_class)
         .select_related("process", "owner", f"{TASK_CASE}department", f"{TASK_CASE}current_clock")
-        .defer(*(f"{TASK_CASE}current_clock__{name}" for name in StepClock.LIST_DEFERRED))
+        .defer(*StepClock.list_deferred(f"{TASK_CASE}current_clock__"))
     )
 
 

@@ -1,7 +1,12 @@
 """The due column of every list (due date, state, extended, provisional), rendered in Python:
-a template include per row cost more than the rest of the row (bench.due_columns)."""
+a template include per row cost more than the rest of the row (bench.due_columns). A cell
+depends only on its date, state, flags and the language, which a list's rows share: each
+distinct cell is rendered once."""
 
-from django.utils import formats, timezone
+import datetime
+import functools
+
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -12,16 +17,29 @@ from .models import ClockState, StepClock
 def due_cell(clock: StepClock | None) -> SafeString:
     if clock is None or clock.stopped_at is not None:
         return mark_safe("")  # noqa: S308 - a constant
-    state = ClockState(clock.state(timezone.now()))
+    return _cell(
+        translation.get_language(),
+        clock.due_date,
+        clock.state(timezone.now()),
+        clock.is_extended,
+        clock.provisional,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell(
+    language: str, due: datetime.date, state: str, extended: bool, provisional: bool
+) -> SafeString:
+    state = ClockState(state)
     html = format_html(
         '<span class="due">{}</span> <span class="clock-state state-{}">{}</span>',
-        formats.date_format(clock.due_date, "SHORT_DATE_FORMAT"),
+        formats.date_format(due, "SHORT_DATE_FORMAT"),
         state.value,
         state.label,
     )
-    if clock.is_extended:
+    if extended:
         html += format_html(' <span class="clock-state state-extended">{}</span>', _("Extended"))
-    if clock.provisional:
+    if provisional:
         html += format_html(
             ' <span class="clock-state state-provisional">{}</span>', _("Provisional")
         )

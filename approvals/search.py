@@ -234,7 +234,7 @@ class CaseListing:
             .select_related("current_clock", "department__division", *model.LIST_RELATED)
             .defer(
                 *model.LIST_DEFERRED,
-                *(f"current_clock__{name}" for name in StepClock.LIST_DEFERRED),
+                *StepClock.list_deferred("current_clock__"),
             )
         )
         self.filters = CaseFilter(params or None, cases, user=user, statuses=model.Status.choices)

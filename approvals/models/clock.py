@@ -75,8 +75,18 @@ class StepClock(models.Model):
 
     Step = Step
     State = ClockState
-    # What a list's due column never reads: left out where many clocks are loaded at once.
-    LIST_DEFERRED = ("legal_basis", "suspension_reason", "extension_reason")
+    # What a list reads of a case's clock (its due column, its export's step, due and state);
+    # the rest is left unread where many clocks are loaded at once.
+    LIST_FIELDS = (
+        "step",
+        "unit",
+        "due_at",
+        "remind_at",
+        "suspended_since",
+        "extended_by",
+        "provisional",
+        "stopped_at",
+    )
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clocks")
     step = models.CharField(_("step"), max_length=30, choices=Step.choices)
@@ -161,6 +171,15 @@ class StepClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} ({self.case_id}) → {self.due_at:%Y-%m-%d}"
+
+    @classmethod
+    def list_deferred(cls, path: str = "") -> list[str]:
+        """The clock's fields a list leaves unread, as `defer` arguments from `path`."""
+        return [
+            f"{path}{field.name}"
+            for field in cls._meta.concrete_fields
+            if not field.primary_key and field.name not in cls.LIST_FIELDS
+        ]
 
     @property
     def limit_key(self) -> str:
