@@ -65,3 +65,15 @@ def client_for(personas):
         return client
 
     return make
+
+
+@pytest.fixture
+def issuing(django_capture_on_commit_callbacks):
+    """issuing(call, ...): call, then run what it queued after commit (the documents it
+    calls for), as the worker would."""
+
+    def run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run

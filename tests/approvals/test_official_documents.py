@@ -37,17 +37,6 @@ HANGZHOU = "杭州市人力资源和社会保障局"
 BEIJING = "北京市人力资源和社会保障局"
 
 
-@pytest.fixture
-def issuing(django_capture_on_commit_callbacks):
-    """Run what the requests queue after commit (the documents), as the worker would."""
-
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
-
-
 def issued(case, kind: str) -> CaseDocument:
     return CaseDocument.objects.filter(case=case, kind=kind).latest("edition")
 

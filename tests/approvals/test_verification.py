@@ -23,15 +23,6 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-@pytest.fixture
-def issuing(django_capture_on_commit_callbacks):
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
-
-
 def verify_url(document: CaseDocument) -> str:
     return f"/public/verify/{document.verification_code}/"
 
