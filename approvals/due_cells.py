@@ -16,7 +16,7 @@ from .models import ClockState, StepClock
 
 def due_cell(clock: StepClock | None) -> SafeString:
     if clock is None or clock.stopped_at is not None:
-        return SafeString()
+        return SafeString("")
     return _cell(
         translation.get_language(),
         clock.due_date,
