@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from . import signing  # noqa: F401 - registers its deploy check (approvals.W001)
+
 
 class ApprovalsConfig(AppConfig):
     name = "approvals"

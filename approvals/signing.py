@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 with warnings.catch_warnings():
@@ -83,6 +84,25 @@ def write_demo_key_pair(key_path: Path, cert_path: Path) -> bool:
     key_path.chmod(0o600)
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return True
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def demo_key_in_production(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy`: documents signed with the demo key prove nothing."""
+    cert_path = Path(settings.DOCUMENT_SIGNING_CERT)
+    if not cert_path.is_file():
+        return []
+    certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if any(name.value == DEMO_COMMON_NAME for name in names):
+        return [
+            checks.Warning(
+                "Issued documents would be signed with the demo key.",
+                hint="Set DOCUMENT_SIGNING_KEY and DOCUMENT_SIGNING_CERT to the office's own.",
+                id="approvals.W001",
+            )
+        ]
+    return []
 
 
 def _paths() -> tuple[Path, Path]:

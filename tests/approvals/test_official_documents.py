@@ -224,3 +224,9 @@ def test_a_case_deemed_accepted_gets_its_acceptance_notice_saying_so(personas, i
     assert (notice.office.name, notice.addressee) == (ZHEJIANG, HANGZHOU)
     pdf = notice.file.open("rb").read()
     assert_served_as_issued(notice, pdf, "未在五个工作日内告知补正", "即为受理")
+
+
+def test_the_deploy_check_warns_when_documents_would_be_signed_with_the_demo_key(settings):
+    assert [m.id for m in signing.demo_key_in_production(None)] == ["approvals.W001"]
+    settings.DOCUMENT_SIGNING_CERT = "/nonexistent/office-cert.pem"
+    assert signing.demo_key_in_production(None) == []
