@@ -12,6 +12,7 @@ Three ways to take a case through the procedure:
   the pages in Chromium, for tests/browser only (their fixtures: tests/browser/conftest.py).
 """
 
+import concurrent.futures
 import datetime
 import hashlib
 import io
@@ -344,10 +345,13 @@ def qr_payloads(pdf: bytes) -> list[str]:
 
 
 def signature_status(pdf: bytes):
+    """pyHanko's validation of the PDF's signature against the test key's certificate. In a
+    thread of its own: pyHanko runs an event loop, and this thread may already run one."""
     _, _, der = pem.unarmor(open(settings.DOCUMENT_SIGNING_CERT, "rb").read())
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(der)])
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    return validate_pdf_signature(signature, context)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(validate_pdf_signature, signature, context).result()
 
 
 def assert_served_as_issued(document: CaseDocument, pdf: bytes, *needles: str) -> None:

@@ -480,11 +480,17 @@ def _test_settings():
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
+def world(django_db_setup, django_db_blocker, tmp_path_factory, signing_key_pair):
     media_root = tmp_path_factory.mktemp("media")
+    key, cert = signing_key_pair
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media_root),
+        override_settings(
+            MEDIA_ROOT=media_root,
+            DOCUMENT_SIGNING_KEY=key,
+            DOCUMENT_SIGNING_CERT=cert,
+            AUDIT_CHECKPOINT_DIR=tmp_path_factory.mktemp("audit"),
+        ),
         transaction.atomic(),
     ):
         personas = ensure_personas()
