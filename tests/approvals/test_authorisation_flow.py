@@ -247,3 +247,29 @@ def test_the_centers_steps_run_against_a_time_limit_and_the_departments_do_not(
     assert case.clocks.get(stopped_at__isnull=True).step == "general_test"
     act(center, case, Flow.general_test, results())
     assert not case.clocks.filter(stopped_at__isnull=True).exists()
+
+
+def test_the_center_gets_404_for_everything_not_addressed_to_it(
+    personas, client_for, applied_for, issuing
+):
+    """The jurisdiction crawl for the new department: the issuer's application, its documents,
+    its process and tasks, its change requests and its register entry do not exist for it."""
+    case = applied_for
+    application = case.issuer.application
+    document = documents.issue_document(CaseDocument.Kind.DECISION_LETTER, application)
+    change = changed(personas, "beijing", case.issuer, card_product="EW-SSC4")
+    center = client_for("infocenter")
+    hidden = [
+        f"/cases/{application.pk}/",
+        f"/cases/{application.pk}/decision.pdf",
+        f"/cases/{application.pk}/summary.pdf",
+        f"/documents/{document.pk}/",
+        f"/issuance/{application.process.pk}/",
+        f"/changes/{change.pk}/",
+        f"/change/{change.process.pk}/",
+        f"/register/{case.issuer.pk}/",
+    ]
+    for url in hidden:
+        assert center.get(url).status_code == 404, url
+    for url in (case.get_absolute_url(), f"/authorisation/{case.process.pk}/chart/"):
+        assert center.get(url).status_code == 200, url
