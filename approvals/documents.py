@@ -143,12 +143,11 @@ def document_filename(kind: str, case: Case, edition: int = 1) -> str:
 
 
 def issuing_office(kind: str, case: Case, event: CaseEvent) -> Department:
-    """The office whose step the event decided: the province for its own acceptance, notice
-    to supplement or rejection of a municipal case, else the Ministry."""
+    """The office whose step the event decided (the kind's `office_for`): the province for
+    its own acceptance, notice to supplement or rejection of a municipal case, the Information
+    Center on the way to authorisation, else the Ministry."""
     if kind in (Kind.DECISION_LETTER, Kind.FILING_FORM, Kind.CHANGE_DECISION):
         return Department.objects.ministry()
-    if kind == Kind.AUTHORISATION:
-        return Department.objects.authorisation_office()
     return case.office_for(event.status_before) or Department.objects.ministry()
 
 

@@ -40,7 +40,7 @@ def _ministry(process: CaseProcess | None = None) -> Department:
     return Department.objects.ministry()
 
 
-def _information_center(process: CaseProcess | None = None) -> Department:
+def _authorisation_office(process: CaseProcess | None = None) -> Department:
     return Department.objects.authorisation_office()
 
 
@@ -421,7 +421,7 @@ class AuthorisationFlow(CaseFlow, flow.Flow):
             title=_("Key application"),
             description=_("Procedure step 6: the Information Center issues the keys."),
         )
-        .Permission("issuers.handle_readiness", obj=_information_center)
+        .Permission("issuers.handle_readiness", obj=_authorisation_office)
         .Next(this.after_key_examination)
     )
 
@@ -448,7 +448,7 @@ class AuthorisationFlow(CaseFlow, flow.Flow):
             title=_("PSAM card application"),
             description=_("Procedure step 7: the Information Center issues the PSAM cards."),
         )
-        .Permission("issuers.handle_readiness", obj=_information_center)
+        .Permission("issuers.handle_readiness", obj=_authorisation_office)
         .Next(this.after_psam_examination)
     )
 
@@ -497,7 +497,7 @@ class AuthorisationFlow(CaseFlow, flow.Flow):
                 "fixes and retests."
             ),
         )
-        .Permission("issuers.handle_readiness", obj=_information_center)
+        .Permission("issuers.handle_readiness", obj=_authorisation_office)
         .Next(this.test_outcome)
     )
 

@@ -71,7 +71,7 @@ def draft_authorisation(
     return case
 
 
-def _information_center(by: AbstractBaseUser) -> None:
+def _require_authorisation_office(by: AbstractBaseUser) -> None:
     if department_of(by) != Department.objects.authorisation_office():
         raise ActionRefused(_("Only the Ministry Information Center decides this."))
 
@@ -109,7 +109,7 @@ def issue_gate(
 ) -> None:
     """The Information Center issues the keys (references of the key cards or key files) or
     the PSAM cards (their serial range); never the keys themselves."""
-    _information_center(by)
+    _require_authorisation_office(by)
     state_field, _request, action = GATES[gate]
     if case.status != Status.GATES or getattr(case, state_field) != Gate.EXAMINATION:
         raise ActionRefused(_("This application is not with the Information Center."))
@@ -135,7 +135,7 @@ def issue_gate(
 
 def return_gate(case: Authorisation, gate: str, *, by: AbstractBaseUser, reasons: str) -> None:
     """The Information Center returns one application for correction; the other goes on."""
-    _information_center(by)
+    _require_authorisation_office(by)
     state_field, _request, _action = GATES[gate]
     if case.status != Status.GATES or getattr(case, state_field) != Gate.EXAMINATION:
         raise ActionRefused(_("This application is not with the Information Center."))
@@ -226,7 +226,7 @@ def record_test(
     """The Information Center's result, item by item, with the test report. Every item
     passed: the issuer is authorised to issue (for the version tested). Any failed: the
     department fixes and retests, with the failed items carried over."""
-    _information_center(by)
+    _require_authorisation_office(by)
     if case.status != Status.GENERAL_TEST:
         raise ActionRefused(_("No general test is under way for this case."))
     missing = set(GeneralTestItem.Item.values) - set(results)
@@ -245,11 +245,10 @@ def record_test(
         GeneralTestItem(case=case, round=case.test_round, item=item, passed=passed, note=note)
         for item, (passed, note) in results.items()
     )
-    passed = all(passed for passed, _note in results.values())
-    status = Status.AUTHORISED if passed else Status.TEST_FAILED
-    before = set_status(case, status, "test_report")
-    clocks.follow(case)
     failed = [item for item, (ok, _note) in results.items() if not ok]
+    passed = not failed
+    before = set_status(case, Status.AUTHORISED if passed else Status.TEST_FAILED, "test_report")
+    clocks.follow(case)
     record_event(
         case,
         Action.TEST_PASSED if passed else Action.TEST_FAILED,

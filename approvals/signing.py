@@ -128,8 +128,18 @@ def signer() -> signers.SimpleSigner:
     return _load(*_paths())
 
 
+@functools.cache
+def _certificate(cert_path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(cert_path.read_bytes())
+
+
+@functools.cache
+def _private_key(key_path: Path):  # -> an RSA private key
+    return serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+
+
 def certificate() -> x509.Certificate:
-    return x509.load_pem_x509_certificate(_paths()[1].read_bytes())
+    return _certificate(_paths()[1])
 
 
 def sign_pdf(pdf: bytes, reason: str) -> bytes:
@@ -159,7 +169,7 @@ def _sign_pdf(pdf: bytes, reason: str) -> bytes:
 
 def sign_bytes(data: bytes) -> str:
     """A detached RSA-SHA256 signature of data, base64."""
-    key = serialization.load_pem_private_key(_paths()[0].read_bytes(), password=None)
+    key = _private_key(_paths()[0])
     return base64.b64encode(key.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode()
 
 

@@ -64,14 +64,15 @@ def verify_document(request: HttpRequest, code: str) -> HttpResponse:
         for chunk in upload.cleaned_data["pdf"].chunks():
             digest.update(chunk)
         matches = digest.hexdigest() == document.sha256
-    later = document.later_edition() if document.kind == CaseDocument.Kind.FILING_FORM else None
+    standing = CaseDocument.Standing(document.standing)
+    superseded = standing == CaseDocument.Standing.SUPERSEDED
     return render(
         request,
         "approvals/public/verify.html",
         {
             "document": document,
-            "standing": CaseDocument.Standing(document.standing),
-            "later": later,
+            "standing": standing,
+            "later": document.later_edition() if superseded else None,
             "upload": upload,
             "matches": matches,
         },

@@ -152,4 +152,6 @@ def test_the_page_is_rate_limited(personas):
 def test_the_page_speaks_chinese(personas, client_for, issuing):
     _, notice = returned_with_reasons(personas, client_for, issuing)
     html = page(Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), verify_url(notice))
-    assert "补正材料通知书" in html or "核验" in html
+    assert "核验文书" in html  # the page's title
+    assert "补正材料通知书" in html  # the document's kind, in the reader's language
+    assert "主送机关" in html and "有效" in html
